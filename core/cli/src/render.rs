@@ -1,0 +1,206 @@
+//! The only module that prints: JSON and tables on stdout, `INFO:`/`WARNING:`/`FATAL:` lines on
+//! stderr (level padded to 8 characters then a space, no colour; oci-reference.md §2.2), and the
+//! single place where an error becomes exit status 255.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use crate::args::GlobalArgs;
+use crate::io::Io;
+use std::error::Error as _;
+use std::ffi::OsString;
+use std::io::Write;
+
+/// Exit status of every error (the reference's).
+pub const FAILURE: u8 = 255;
+
+fn line(io: &mut Io, level: &str, msg: &str) {
+    let _ = writeln!(io.stderr, "{:<8} {msg}", format!("{level}:"));
+}
+
+/// `INFO:    <msg>` unless quiet.
+pub fn info(io: &mut Io, global: &GlobalArgs, msg: &str) {
+    if !global.quiet {
+        line(io, "INFO", msg);
+    }
+}
+
+/// `WARNING: <msg>` unless quiet.
+pub fn warning(io: &mut Io, global: &GlobalArgs, msg: &str) {
+    if !global.quiet {
+        line(io, "WARNING", msg);
+    }
+}
+
+/// Writes `text` to stdout as is.
+pub fn stdout(io: &mut Io, text: &str) -> crate::Result<()> {
+    io.stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| io.stdout.flush())
+        .map_err(|source| crate::CliError::Output {
+            stream: "stdout",
+            source,
+        })
+}
+
+/// Writes raw bytes to stdout (e.g. `sif dump`).
+pub fn stdout_bytes(io: &mut Io, bytes: &[u8]) -> crate::Result<()> {
+    io.stdout
+        .write_all(bytes)
+        .and_then(|()| io.stdout.flush())
+        .map_err(|source| crate::CliError::Output {
+            stream: "stdout",
+            source,
+        })
+}
+
+/// Pretty JSON (2-space indent) with a trailing newline.
+pub fn json<T: serde::Serialize>(io: &mut Io, value: &T) -> crate::Result<()> {
+    let mut text = serde_json::to_string_pretty(value).expect("serialising plain data cannot fail");
+    text.push('\n');
+    stdout(io, &text)
+}
+
+/// Renders a left-aligned table: every column but the last padded to its widest cell + 3.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let cols = header.len();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate().take(cols) {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut push_row = |cells: &mut dyn Iterator<Item = &str>| {
+        let mut text = String::new();
+        for (i, cell) in cells.enumerate() {
+            if i + 1 < cols {
+                let pad = widths[i] + 3 - cell.chars().count();
+                text.push_str(cell);
+                text.extend(std::iter::repeat_n(' ', pad));
+            } else {
+                text.push_str(cell);
+            }
+        }
+        out.push_str(text.trim_end());
+        out.push('\n');
+    };
+    push_row(&mut header.iter().copied());
+    for row in rows {
+        push_row(&mut row.iter().map(String::as_str));
+    }
+    out
+}
+
+/// `FATAL:   <message>: <source>: …` and status 255.
+pub fn fatal(io: &mut Io, err: &crate::CliError) -> u8 {
+    let mut msg = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !msg.contains(&text) {
+            msg.push_str(": ");
+            msg.push_str(&text);
+        }
+        source = cause.source();
+    }
+    line(io, "FATAL", &msg);
+    FAILURE
+}
+
+/// A usage error: `FATAL:   <message>` plus the `--help` hint, status 255
+/// (sifter differs from the reference, which exits 1; oci-reference.md §2.2 item 4).
+pub fn usage_error(io: &mut Io, msg: &str, sub: Option<&str>) -> u8 {
+    line(io, "FATAL", msg);
+    let cmd = sub.map_or_else(|| "sifter".to_string(), |s| format!("sifter {s}"));
+    let _ = writeln!(io.stderr, "Run '{cmd} --help' for usage.");
+    FAILURE
+}
+
+/// Renders a clap parse result that is not a command: help and version go to stdout with
+/// status 0; every other error is a usage error.
+pub fn clap_error(io: &mut Io, err: &clap::Error, args: &[OsString]) -> u8 {
+    use clap::error::ErrorKind;
+    match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = write!(io.stdout, "{}", err.render());
+            let _ = io.stdout.flush();
+            0
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = write!(io.stdout, "{}", err.render());
+            0
+        }
+        _ => {
+            let rendered = err.render().to_string();
+            let first = rendered
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid command line")
+                .trim_start_matches("error: ")
+                .to_string();
+            usage_error(io, &first, subcommand_path(args).as_deref())
+        }
+    }
+}
+
+/// `oci create` from `sifter --root X oci create …`: the first two words that are not flags
+/// or flag values of the global options.
+fn subcommand_path(args: &[OsString]) -> Option<String> {
+    let mut words = Vec::new();
+    let mut skip = false;
+    for arg in args.iter().skip(1) {
+        let arg = arg.to_string_lossy();
+        if skip {
+            skip = false;
+            continue;
+        }
+        if matches!(arg.as_ref(), "--root" | "--runtime" | "--config") {
+            skip = true;
+            continue;
+        }
+        if arg.starts_with('-') {
+            continue;
+        }
+        words.push(arg.into_owned());
+        if words.len() == 2 || words[0] != "oci" && words[0] != "sif" && words[0] != "hooks" {
+            break;
+        }
+    }
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// Installs the tracing subscriber once: DEBUG lines on stderr with `--debug`, otherwise
+/// whatever `SIFTER_LOG` asks for (off by default; user-facing warnings go through `warning`).
+pub fn init_tracing(global: &GlobalArgs) {
+    use tracing_subscriber::EnvFilter;
+    let filter = if global.debug {
+        EnvFilter::new("debug")
+    } else {
+        EnvFilter::try_from_env("SIFTER_LOG").unwrap_or_else(|_| EnvFilter::new("off"))
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_pads_all_but_last_column() {
+        let out = table(&["ID", "PID"], &[vec!["a".into(), "12".into()]]);
+        assert_eq!(out, "ID   PID\na    12\n");
+    }
+
+    #[test]
+    fn subcommand_path_skips_global_flag_values() {
+        let args: Vec<OsString> = ["sifter", "--root", "/x", "oci", "kill", "id"]
+            .iter()
+            .map(OsString::from)
+            .collect();
+        assert_eq!(subcommand_path(&args).as_deref(), Some("oci kill"));
+    }
+}

@@ -1,0 +1,1 @@
+//! Plugin crate bind-policy (see hooks.md §13).

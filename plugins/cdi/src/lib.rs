@@ -1,0 +1,1 @@
+//! Plugin crate cdi (see hooks.md §13).

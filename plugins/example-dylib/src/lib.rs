@@ -1,0 +1,1 @@
+//! Plugin crate example-dylib (see hooks.md §13).
