@@ -1,5 +1,9 @@
 //! Finding, ordering and calling hooks: registry, dispatch, the dylib loader and the Lua host
-//! (hooks.md §6–§12).
+//! (hooks.md §6–§12), and the site configuration file (§11).
+
+pub mod config;
+
+pub use config::SiteConfig;
 
 use std::path::PathBuf;
 
@@ -10,6 +14,12 @@ pub enum PluginError {
         path: PathBuf,
         #[source]
         source: std::io::Error,
+    },
+    #[error("invalid site config {}: {reason}", path.display())]
+    ConfigSyntax {
+        path: PathBuf,
+        reason: String,
+        key: Option<String>,
     },
 }
 

@@ -1,0 +1,170 @@
+//! The site configuration file (`/etc/sifter/sifter.toml`, hooks.md §11; lifecycle keys in
+//! oci-reference.md §2.1): strict TOML into typed structs, built-in defaults when the default
+//! file is missing. Trust checks on the file are applied by the loader before parsing.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Default search path for runc, crun, conmon and squashfuse (never `$PATH`).
+pub const DEFAULT_SEARCH_PATH: &[&str] = &[
+    "/usr/local/sbin",
+    "/usr/local/bin",
+    "/usr/sbin",
+    "/usr/bin",
+    "/sbin",
+    "/bin",
+];
+
+/// `systemd_cgroup`: `"auto"` (true when `/run/systemd/system` exists), `true` or `false`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum SystemdCgroup {
+    Bool(bool),
+    #[default]
+    #[serde(deserialize_with = "auto")]
+    Auto,
+}
+
+fn auto<'de, D: serde::Deserializer<'de>>(d: D) -> Result<(), D::Error> {
+    let s = String::deserialize(d)?;
+    if s == "auto" {
+        Ok(())
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "expected \"auto\", true or false, got \"{s}\""
+        )))
+    }
+}
+
+impl SystemdCgroup {
+    /// Resolves `auto` against the host.
+    pub fn resolve(self) -> bool {
+        match self {
+            SystemdCgroup::Bool(b) => b,
+            SystemdCgroup::Auto => Path::new("/run/systemd/system").is_dir(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    /// `runc`, `crun` or a path.
+    pub runtime: Option<String>,
+    /// Path of conmon.
+    pub conmon: Option<PathBuf>,
+    /// Where runtime binaries are looked up.
+    pub search_path: Option<Vec<PathBuf>>,
+    #[serde(default)]
+    pub systemd_cgroup: SystemdCgroup,
+    /// Seconds to wait for conmon's sync reply (default 30).
+    pub create_timeout: Option<u64>,
+    #[serde(default)]
+    pub hooks: HooksConfig,
+    /// `[plugins.<name>]` tables: each becomes that hook's `settings`.
+    #[serde(default)]
+    pub plugins: BTreeMap<String, toml::Value>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HooksConfig {
+    pub lua_dirs: Option<Vec<PathBuf>>,
+    pub plugin_dirs: Option<Vec<PathBuf>>,
+    #[serde(default)]
+    pub enable: Vec<String>,
+    #[serde(default)]
+    pub disable: Vec<String>,
+    #[serde(default)]
+    pub priority: BTreeMap<String, i32>,
+    #[serde(default)]
+    pub limits: LuaLimits,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LuaLimits {
+    #[serde(default = "default_memory")]
+    pub lua_memory_mib: u64,
+    #[serde(default = "default_instructions")]
+    pub lua_instructions: u64,
+}
+
+fn default_memory() -> u64 {
+    64
+}
+fn default_instructions() -> u64 {
+    10_000_000
+}
+
+impl Default for LuaLimits {
+    fn default() -> Self {
+        LuaLimits {
+            lua_memory_mib: default_memory(),
+            lua_instructions: default_instructions(),
+        }
+    }
+}
+
+impl SiteConfig {
+    /// Parses the TOML text of `path` strictly.
+    pub fn parse(path: &Path, text: &str) -> crate::Result<Self> {
+        toml::from_str(text).map_err(|e| crate::PluginError::ConfigSyntax {
+            path: path.to_path_buf(),
+            reason: e.message().to_string(),
+            key: e.span().map(|s| text[s].to_string()),
+        })
+    }
+
+    /// Reads the site config: a missing file that was not named explicitly gives the defaults.
+    pub fn load(path: &Path, explicit: bool) -> crate::Result<Self> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::parse(path, &text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => Ok(Self::default()),
+            Err(source) => Err(crate::PluginError::Config {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
+    }
+
+    /// The search path as configured, else the built-in default.
+    pub fn search_path(&self) -> Vec<PathBuf> {
+        self.search_path
+            .clone()
+            .unwrap_or_else(|| DEFAULT_SEARCH_PATH.iter().map(PathBuf::from).collect())
+    }
+
+    /// Seconds to wait for conmon's reply.
+    pub fn create_timeout(&self) -> u64 {
+        self.create_timeout.unwrap_or(30)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_when_empty() {
+        let c = SiteConfig::parse(Path::new("/x.toml"), "").unwrap();
+        assert_eq!(c.create_timeout(), 30);
+        assert_eq!(c.hooks.limits.lua_memory_mib, 64);
+        assert_eq!(c.systemd_cgroup, SystemdCgroup::Auto);
+    }
+
+    #[test]
+    fn systemd_cgroup_accepts_bool_and_auto_only() {
+        let c = SiteConfig::parse(Path::new("/x"), "systemd_cgroup = false").unwrap();
+        assert_eq!(c.systemd_cgroup, SystemdCgroup::Bool(false));
+        assert!(SiteConfig::parse(Path::new("/x"), "systemd_cgroup = \"maybe\"").is_err());
+    }
+
+    #[test]
+    fn unknown_key_is_refused() {
+        let err = SiteConfig::parse(Path::new("/etc/sifter/sifter.toml"), "runtim = \"crun\"")
+            .unwrap_err();
+        assert!(err.to_string().contains("/etc/sifter/sifter.toml"), "{err}");
+    }
+}
