@@ -1,0 +1,435 @@
+"""The scenarios of scripts/bench.py: fixtures (SIFs, bundles, podman image) and one function per
+scenario returning [(Scenario, targets)]. Targets map (scenario, a, b) to (text, predicate);
+b None means "the median of a itself"; a ratio otherwise."""
+
+import fcntl
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import bench as B
+
+SEARCH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+class Skip(Exception):
+    pass
+
+
+def version(binary):
+    if not binary:
+        return "missing"
+    try:
+        out = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout
+        return out.splitlines()[0].split()[-1] if out else "?"
+    except OSError:
+        return "?"
+
+
+class Env:
+    """Scratch directory, the demo SIFs, a mounted bundle and derived bundles."""
+
+    def __init__(self, work, quick):
+        self.work = Path(work)
+        self.quick = quick
+        self.root = self.work / "root"          # sifter --root
+        self.rt_root = self.work / "rt"          # runc/crun --root for the bare runs
+        self.mounted = []
+
+    def sifter(self, *args, runtime=None, config=None):
+        base = [B.SIFTER, "--root", self.root]
+        if runtime:
+            base += ["--runtime", runtime]
+        base += ["--config", config or self.empty_config]
+        return base + list(args)
+
+    def setup(self):
+        if self.work.exists():
+            self.teardown_leftovers()
+            shutil.rmtree(self.work, ignore_errors=True)
+        self.work.mkdir(parents=True)
+        os.chmod(self.work, 0o755)
+        self.empty_config = self.work / "empty.toml"
+        self.empty_config.write_text('[hooks]\nlua_dirs = []\nplugin_dirs = []\n')
+        os.chmod(self.empty_config, 0o644)
+        # busybox root filesystem from the host's busybox-static
+        rootfs = self.work / "rootfs"
+        make_busybox_tree(rootfs)
+        self.sif = self.work / "busybox.sif"
+        B.sh(B.SIFTER, "build", self.sif, rootfs)
+        self.bundle = self.work / "bundle"
+        B.sh(*self.sifter("oci", "mount", self.sif, self.bundle))
+        self.mounted.append(self.bundle)
+        self.true_bundle = self.derived_bundle("true", ["/bin/true"])
+
+    def derived_bundle(self, name, args, base=None):
+        """A bundle dir whose config is the mounted one with other args, no terminal, sharing
+        the mounted rootfs."""
+        base = base or self.bundle
+        cfg = json.loads((base / "config.json").read_text())
+        cfg["process"]["args"] = args
+        cfg["process"]["terminal"] = False
+        cfg["root"] = {"path": str(base / "rootfs")}
+        d = self.work / f"bundle-{name}"
+        d.mkdir(parents=True, exist_ok=True)
+        (d / "config.json").write_text(json.dumps(cfg, indent=2))
+        return d
+
+    def teardown_leftovers(self):
+        for b in sorted(self.work.glob("**/bundle*")):
+            if (b / ".sifter-mount.json").exists():
+                subprocess.run([B.SIFTER, "--root", self.root, "oci", "umount", "--force", b],
+                               capture_output=True)
+
+    def teardown(self):
+        if self.root.exists():
+            out = subprocess.run([B.SIFTER, "--root", self.root, "oci", "list", "--format", "json"],
+                                 capture_output=True, text=True)
+            try:
+                for c in json.loads(out.stdout or "[]"):
+                    subprocess.run([B.SIFTER, "--root", self.root, "oci", "delete", "--force", c["id"]],
+                                   capture_output=True)
+            except json.JSONDecodeError:
+                pass
+        for b in reversed(self.mounted):
+            subprocess.run([B.SIFTER, "--root", self.root, "oci", "umount", "--force", b], capture_output=True)
+
+
+def make_busybox_tree(rootfs, extra=None):
+    busybox = shutil.which("busybox") or "/bin/busybox"
+    (rootfs / "bin").mkdir(parents=True, exist_ok=True)
+    for d in ("etc", "tmp", "proc", "sys", "dev", "root"):
+        (rootfs / d).mkdir(exist_ok=True)
+    shutil.copy2(busybox, rootfs / "bin" / "busybox")
+    applets = subprocess.run([busybox, "--list"], capture_output=True, text=True).stdout.split()
+    for a in applets:
+        p = rootfs / "bin" / a
+        if not p.exists() and a != "busybox":
+            p.symlink_to("busybox")
+    (rootfs / "etc" / "passwd").write_text("root:x:0:0:root:/root:/bin/sh\n")
+    (rootfs / "etc" / "group").write_text("root:x:0:\n")
+
+
+def ratio_le(limit):
+    return (f"<= {limit}", lambda v: v <= limit)
+
+
+def ratio_ge(limit):
+    return (f">= {limit}", lambda v: v >= limit)
+
+
+def scenario_run(env):
+    """`sifter oci run` vs the bare runtimes' own `run` and podman, /bin/true payload."""
+    b = env.true_bundle
+    env.rt_root.mkdir(exist_ok=True)
+    cands = {
+        "sifter oci run (runc)": lambda: B.timed(*env.sifter("oci", "run", "-b", b, B.new_id("r"))),
+        "runc run": lambda: B.timed(B.RUNC, "--root", env.rt_root, "run", "-b", b, B.new_id("r")),
+        "sifter oci run (crun)": lambda: B.timed(*env.sifter("oci", "run", "-b", b, B.new_id("r"), runtime="crun")),
+        "crun run": lambda: B.timed(B.CRUN, "--root", env.rt_root, "run", "-b", b, B.new_id("r")),
+    }
+    pairs = [("sifter oci run (runc)", "runc run"), ("sifter oci run (crun)", "crun run")]
+    targets = {("run", a, p): ratio_le(1.25) for a, p in pairs}
+    podman = podman_setup(env)
+    if podman:
+        cands["podman run --rm"] = lambda: B.timed("podman", "run", "--rm", "--network", "none",
+                                                   podman, "/bin/true")
+        pairs.append(("sifter oci run (crun)", "podman run --rm"))
+        pairs.append(("sifter oci run (runc)", "podman run --rm"))
+        targets[("run", "sifter oci run (crun)", "podman run --rm")] = ratio_le(0.2)
+        targets[("run", "sifter oci run (runc)", "podman run --rm")] = ratio_le(0.2)
+    return [(B.Scenario("run", cands, pairs), targets)]
+
+
+def podman_setup(env):
+    if not shutil.which("podman"):
+        return None
+    conf = env.work / "containers.conf"
+    conf.write_text('[containers]\ndefault_ulimits = ["nofile=1024:1024"]\n'
+                    '[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n')
+    os.environ["CONTAINERS_CONF"] = str(conf)
+    image = "localhost/sifter-bench-busybox:latest"
+    tar = subprocess.Popen(["tar", "-C", env.bundle / "rootfs", "-c", "."], stdout=subprocess.PIPE)
+    res = subprocess.run(["podman", "import", "-", image], stdin=tar.stdout, capture_output=True, text=True)
+    tar.wait()
+    if res.returncode != 0:
+        raise Skip(f"podman import failed: {res.stderr.strip()}")
+    return image
+
+
+def wait_file(path, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(path):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {path}")
+        time.sleep(0.0005)
+
+
+def conmon_by_hand(env, bundle, runtime):
+    """create; start; wait; delete driven by hand through conmon and the runtime, with the sync
+    and start pipes as sifter uses them (oci-reference.md §5.6-§5.7)."""
+    cid = B.new_id("h")
+    d = env.work / "hand" / cid
+    d.mkdir(parents=True)
+    priv = d / "bundle"
+    priv.mkdir()
+    shutil.copy(bundle / "config.json", priv / "config.json")
+    t0 = time.perf_counter_ns()
+    sync_p, sync_c = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    start_p, start_c = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    fds = (sync_c.fileno(), start_c.fileno())
+
+    def child():
+        # move both ends above 4 first, so dup2 onto 3 and 4 can never clobber one of them
+        a, b = fcntl.fcntl(fds[0], fcntl.F_DUPFD, 10), fcntl.fcntl(fds[1], fcntl.F_DUPFD, 10)
+        os.dup2(a, 3)
+        os.dup2(b, 4)
+        os.setpgid(0, 0)
+
+    args = [B.CONMON, "--api-version", "--cid", cid, "--name", cid, "--cuuid", str(uuid.uuid4()),
+            "--runtime", runtime, "--bundle", priv, "--container-pidfile", d / "container.pid",
+            "--conmon-pidfile", d / "conmon.pid", "--log-path", f"k8s-file:{d / 'ctr.log'}",
+            "--exit-dir", d / "exit", "--full-attach", "--stdin",
+            "--runtime-arg", "--root", "--runtime-arg", env.rt_root]
+    (d / "exit").mkdir()
+    p = subprocess.Popen([str(a) for a in args], preexec_fn=child, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         env={"PATH": SEARCH, "_OCI_SYNCPIPE": "3", "_OCI_STARTPIPE": "4"}, close_fds=False)
+    sync_c.close()
+    start_c.close()
+    start_p.send(b"\0")
+    reply = json.loads(sync_p.recv(4096).decode())
+    p.wait()
+    if reply.get("data", -1) <= 0:
+        raise RuntimeError(f"conmon create failed: {reply}")
+    B.sh(runtime, "--root", env.rt_root, "start", cid)
+    wait_file(d / "exit" / cid)
+    B.sh(runtime, "--root", env.rt_root, "delete", cid)
+    dt = (time.perf_counter_ns() - t0) / 1e6
+    sync_p.close()
+    start_p.close()
+    shutil.rmtree(d, ignore_errors=True)
+    return dt
+
+
+def sifter_lifecycle(env, bundle, runtime, config=None):
+    cid = B.new_id("l")
+    t0 = time.perf_counter_ns()
+    B.sh(*env.sifter("oci", "create", "-b", bundle, cid, runtime=runtime, config=config))
+    B.sh(*env.sifter("oci", "start", cid, runtime=runtime, config=config))
+    wait_file(env.root / "containers" / cid / "exit" / cid)
+    B.sh(*env.sifter("oci", "delete", cid, runtime=runtime, config=config))
+    return (time.perf_counter_ns() - t0) / 1e6
+
+
+def scenario_lifecycle(env):
+    """`oci create; start; wait; delete` vs the same sequence through conmon by hand."""
+    b = env.true_bundle
+    env.rt_root.mkdir(exist_ok=True)
+    out = []
+    for rt, path in (("runc", B.RUNC), ("crun", B.CRUN)):
+        cands = {f"sifter lifecycle ({rt})": lambda rt=rt: sifter_lifecycle(env, b, rt),
+                 f"conmon + {rt} by hand": lambda path=path: conmon_by_hand(env, b, path)}
+        pair = (f"sifter lifecycle ({rt})", f"conmon + {rt} by hand")
+        out.append((B.Scenario(f"lifecycle-{rt}", cands, [pair]),
+                    {(f"lifecycle-{rt}",) + pair: ratio_le(1.10)}))
+    return out
+
+
+def build_big_sif(env, size_mb, files):
+    """A SIF of `size_mb` MiB of incompressible data plus `files` small files."""
+    tree = env.work / f"big-{size_mb}"
+    make_busybox_tree(tree)
+    data = tree / "data"
+    data.mkdir()
+    with open(data / "random.bin", "wb") as f:
+        left = size_mb << 20
+        while left > 0:
+            n = min(left, 8 << 20)
+            f.write(os.urandom(n))
+            left -= n
+    small = tree / "small"
+    for i in range(files):
+        sub = small / f"d{i // 500:03d}"
+        sub.mkdir(parents=True, exist_ok=True)
+        (sub / f"f{i:05d}.txt").write_text(f"file {i}\n" * (1 + i % 7))
+    sif = env.work / f"big-{size_mb}.sif"
+    B.sh(B.SIFTER, "build", sif, tree)
+    shutil.rmtree(tree)
+    return sif
+
+
+def mount_cycle(env, sif, fuse):
+    b = env.work / f"m-{uuid.uuid4().hex[:8]}"
+    args = ["oci", "mount"] + (["--fuse"] if fuse else []) + [sif, b]
+    t = B.timed(*env.sifter(*args))
+    t += B.timed(*env.sifter("oci", "umount", b))
+    return t
+
+
+def scenario_mount(env):
+    """`oci mount` + `oci umount` of a 1 MB and a 1 GB SIF, kernel loop path vs --fuse."""
+    big_mb = 100 if env.quick else 1024
+    files = 2000 if env.quick else 20000
+    small = env.sif
+    env.big_sif = build_big_sif(env, big_mb, files)
+    size_small = small.stat().st_size / 2**20
+    size_big = env.big_sif.stat().st_size / 2**20
+    lab_s, lab_b = f"{size_small:.1f} MiB", f"{size_big:.0f} MiB"
+    cands = {
+        f"mount+umount {lab_s} (loop)": lambda: mount_cycle(env, small, False),
+        f"mount+umount {lab_b} (loop)": lambda: mount_cycle(env, env.big_sif, False),
+        f"mount+umount {lab_s} (fuse)": lambda: mount_cycle(env, small, True),
+        f"mount+umount {lab_b} (fuse)": lambda: mount_cycle(env, env.big_sif, True),
+    }
+    a_s, a_b = f"mount+umount {lab_s} (loop)", f"mount+umount {lab_b} (loop)"
+    pairs = [(a_s, None), (a_b, a_s)]
+    targets = {("mount", a_s, None): ("<= 15 ms", lambda v: v <= 15.0), ("mount", a_b, a_s): ratio_le(1.2)}
+    return [(B.Scenario("mount", cands, pairs), targets)]
+
+
+def scenario_read(env):
+    """A full tree walk (`tar cf /dev/null`, which GNU tar does without reading file data) of
+    the mounted large image: kernel squashfs vs squashfuse."""
+    sif = getattr(env, "big_sif", None) or build_big_sif(env, 100 if env.quick else 1024,
+                                                          2000 if env.quick else 20000)
+    kb, fb = env.work / "read-kernel", env.work / "read-fuse"
+    B.sh(*env.sifter("oci", "mount", sif, kb))
+    env.mounted.append(kb)
+    B.sh(*env.sifter("oci", "mount", "--fuse", sif, fb))
+    env.mounted.append(fb)
+    cands = {"tree walk (kernel)": lambda: B.timed("tar", "cf", "/dev/null", "-C", kb / "rootfs", "."),
+             "tree walk (squashfuse)": lambda: B.timed("tar", "cf", "/dev/null", "-C", fb / "rootfs", ".")}
+    pair = ("tree walk (kernel)", "tree walk (squashfuse)")
+    return [(B.Scenario("read", cands, [pair]), {("read",) + pair: ratio_le(0.2)})]
+
+
+def hooks_config(env):
+    """Site configs: the shipped Lua scripts, and one dylib plugin (copied into root-owned
+    0755 directories, as the trust checks require)."""
+    lua_dir = env.work / "hooks.d"
+    lua_dir.mkdir(exist_ok=True)
+    os.chmod(lua_dir, 0o755)
+    for s in sorted((B.REPO / "scripts" / "hooks").glob("*.lua")):
+        shutil.copy(s, lua_dir / s.name)
+        os.chmod(lua_dir / s.name, 0o644)
+    lua_cfg = env.work / "lua.toml"
+    lua_cfg.write_text(f'[hooks]\nlua_dirs = ["{lua_dir}"]\nplugin_dirs = []\n')
+    so = B.REPO / "target" / "release" / "libsifter_plugin_example_dylib.so"
+    dylib_cfg = None
+    if so.exists():
+        pdir = env.work / "plugins"
+        pdir.mkdir(exist_ok=True)
+        os.chmod(pdir, 0o755)
+        shutil.copy(so, pdir / so.name)
+        os.chmod(pdir / so.name, 0o755)
+        dylib_cfg = env.work / "dylib.toml"
+        dylib_cfg.write_text(f'[hooks]\nlua_dirs = []\nplugin_dirs = ["{pdir}"]\n')
+    for c in (lua_cfg, dylib_cfg):
+        if c:
+            os.chmod(c, 0o644)
+    return lua_cfg, dylib_cfg
+
+
+def create_delete(env, bundle, config, lua_calls=None):
+    cid = B.new_id("k")
+    t = B.timed(*env.sifter("oci", "create", "-b", bundle, cid, config=config))
+    if lua_calls is not None:
+        rec = json.loads((env.root / "containers" / cid / "state.json").read_text())
+        for call in rec.get("hookCalls", []):
+            if call.get("kind") == "lua":
+                lua_calls.append(call["durationUs"] / 1000.0)
+    B.sh(*env.sifter("oci", "delete", "--force", cid, config=config))
+    return t
+
+
+def scenario_hooks(env):
+    """`oci create` with no hooks, with the shipped Lua scripts, with one dylib plugin."""
+    lua_cfg, dylib_cfg = hooks_config(env)
+    b = env.derived_bundle("sleep", ["/bin/sleep", "1000"])
+    lua_calls = []
+    cands = {"create (no hooks)": lambda: create_delete(env, b, None),
+             "create (shipped Lua hooks)": lambda: create_delete(env, b, lua_cfg, lua_calls)}
+    if dylib_cfg:
+        cands["create (example dylib)"] = lambda: create_delete(env, b, dylib_cfg)
+    pairs = [("create (shipped Lua hooks)", "create (no hooks)")]
+    targets = {("hooks", "create (shipped Lua hooks)", "create (no hooks)"):
+               ("adds <= 5 ms (see note)", lambda v: True)}
+    s = B.Scenario("hooks", cands, pairs)
+
+    def note():
+        base = statistics.median(s.samples["create (no hooks)"])
+        lua = statistics.median(s.samples["create (shipped Lua hooks)"])
+        call = statistics.median(lua_calls) if lua_calls else float("nan")
+        return (f"shipped Lua hooks add {lua - base:.2f} ms median to create (target <= 5 ms); "
+                f"one Lua hook call takes {call:.3f} ms median (target <= 1 ms), from hookCalls")
+
+    s.cleanup = lambda: setattr(s, "note", note())
+    return [(s, targets)]
+
+
+def pss_kib(pid):
+    try:
+        for line in open(f"/proc/{pid}/smaps_rollup"):
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def scenario_scale(env):
+    """100 containers alive at once: memory of sifter-related processes per container; and
+    `oci list` latency with many recorded containers."""
+    n_alive = 20 if env.quick else 100
+    n_recorded = 100 if env.quick else 1000
+    ids = []
+    for i in range(n_alive):
+        b = env.derived_bundle(f"scale-{i}", ["/bin/sleep", "1000"])
+        cid = f"scale-{i}"
+        B.sh(*env.sifter("oci", "create", "-b", b, cid))
+        B.sh(*env.sifter("oci", "start", cid))
+        ids.append(cid)
+    root = str(env.root)
+    total = 0
+    procs = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmd = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+        except OSError:
+            continue
+        exe = os.path.basename(cmd[0].decode(errors="replace")) if cmd and cmd[0] else ""
+        if exe in ("conmon", "sifter") and any(root.encode() in c for c in cmd):
+            total += pss_kib(pid)
+            procs += 1
+    per = total / n_alive
+    mem = B.Scenario("scale-memory", {}, [], unit="KiB")
+    mem.samples = {f"PSS of conmon/sifter per live container ({procs} processes for {n_alive})": [per]}
+    for cid in ids:
+        B.sh(*env.sifter("oci", "delete", "--force", cid))
+    # recorded (stopped) containers for `oci list`
+    b = env.true_bundle
+    for i in range(n_recorded):
+        bi = env.derived_bundle(f"rec-{i}", ["/bin/true"])
+        cid = f"rec-{i}"
+        B.sh(*env.sifter("oci", "create", "-b", bi, cid))
+        B.sh(*env.sifter("oci", "start", cid))
+    del b
+    lst = B.Scenario(f"list-{n_recorded}", {f"oci list ({n_recorded} containers)":
+                                             lambda: B.timed(*env.sifter("oci", "list"))}, [])
+
+    def cleanup():
+        for i in range(n_recorded):
+            subprocess.run(env.sifter("oci", "delete", "--force", f"rec-{i}"), capture_output=True)
+    lst.cleanup = cleanup
+    return [(mem, {}), (lst, {})]
+
+
+SCENARIOS = [scenario_run, scenario_lifecycle, scenario_hooks, scenario_mount, scenario_read,
+             scenario_scale]
