@@ -1,17 +1,31 @@
 //! SIF (Singularity Image Format) reader and writer: bytes ⇄ typed header and descriptors.
-//! Pure: no unsafe, no processes, no mounts.
+//! Pure: no unsafe, no processes, no mounts. The on-disk layout is documented in
+//! `../shared/testdata/sif-reference/README.md`.
+//!
+//! - [`SifImage`] reads and validates an image and finds objects in it.
+//! - [`SifWriter`] lays out and writes a new image.
 #![forbid(unsafe_code)]
 
-use std::path::PathBuf;
+mod descriptor;
+mod error;
+mod header;
+mod image;
+mod types;
+mod writer;
 
-#[derive(Debug, thiserror::Error)]
-pub enum SifError {
-    #[error("could not open image {}", path.display())]
-    Open {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-}
+pub use descriptor::{
+    DESCRIPTOR_SIZE, Descriptor, EXTRA_SIZE, Extra, GROUP_MASK, Link, NAME_SIZE, Partition,
+};
+pub use error::{Result, SifError};
+pub use header::{DEFAULT_LAUNCH_SCRIPT, HEADER_SIZE, Header, MAGIC, VERSION, ZERO_TIME};
+pub use image::{SQUASHFS_SUPERBLOCK, SifImage};
+pub use types::{
+    Arch, CryptoFormat, DataType, FsType, HashType, MessageType, PartType, SbomFormat,
+};
+pub use writer::{
+    DATA_OFFSET, DEFAULT_GROUP, DESCRIPTORS_OFFSET, DESCRIPTORS_TOTAL, ObjectData, ObjectInput,
+    PARTITION_ALIGNMENT, SifWriter,
+};
 
-pub type Result<T> = std::result::Result<T, SifError>;
+#[cfg(test)]
+mod tests;
