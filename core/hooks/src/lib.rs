@@ -1,26 +1,20 @@
 //! Finding, ordering and calling hooks: registry, dispatch, the dylib loader and the Lua host
-//! (hooks.md §6–§12), and the site configuration file (§11).
+//! (hooks.md §6–§12), the effective config (§2) and the site configuration file (§11). What a
+//! hook may do is `sifter-hook-api`; the lifecycle around the points is `sifter-runtime`.
 
 pub mod config;
+pub mod dispatch;
+pub mod effective;
+mod error;
+mod loader;
+pub mod provenance;
+pub mod registry;
+pub mod strict;
 
 pub use config::SiteConfig;
+pub use error::{HookFailure, PluginError, Result};
+pub use registry::{Entry, Invocation, Kind, Registry};
+pub use sifter_hook_api::{HookCall, HookPoint, Provenance};
 
-use std::path::PathBuf;
-
-#[derive(Debug, thiserror::Error)]
-pub enum PluginError {
-    #[error("cannot read site config {}", path.display())]
-    Config {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("invalid site config {}: {reason}", path.display())]
-    ConfigSyntax {
-        path: PathBuf,
-        reason: String,
-        key: Option<String>,
-    },
-}
-
-pub type Result<T> = std::result::Result<T, PluginError>;
+/// The sifter version hooks see as `ctx.sifter_version`.
+pub const SIFTER_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,1 @@
+//! `HookHarness` (feature `test-util`).
