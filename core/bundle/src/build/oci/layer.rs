@@ -1,0 +1,468 @@
+//! Applies one layer tar to the staging root with OCI semantics (image-spec `layer.md`):
+//! entries in order, whiteouts `.wh.NAME` and opaque directories `.wh..wh..opq` hiding only
+//! what lower layers made, hard links, symlinks (stored, never followed for the entry's own
+//! name), device nodes, fifos, ownership, modes, mtimes and xattrs (`meta.rs`).
+//!
+//! Entry names with `..` and writes through symlinks that leave the root are refused
+//! (`root.rs`). Directory mtimes are applied after the last layer (`Applier::finish`), since
+//! later entries change them.
+
+use std::collections::{BTreeMap, HashSet};
+use std::ffi::{OsStr, OsString};
+use std::fs;
+use std::io::{self, Read};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use tar::EntryType;
+
+use super::error::{ImportError, Result};
+use super::meta::{self, Meta};
+use super::root::{ResolveError, Root, clean};
+
+const WH: &str = ".wh.";
+const OPAQUE: &str = ".wh..wh..opq";
+
+/// State kept across the layers of one image.
+pub struct Applier {
+    root: Root,
+    is_root: bool,
+    dir_times: BTreeMap<PathBuf, (i64, u32)>,
+}
+
+/// What one layer's application has made (whiteouts must not hide it).
+struct LayerState<'a> {
+    name: &'a str,
+    created: HashSet<PathBuf>,
+}
+
+impl Applier {
+    pub fn new(root: &Path) -> Applier {
+        Applier {
+            root: Root::new(root),
+            is_root: nix::unistd::geteuid().is_root(),
+            dir_times: BTreeMap::new(),
+        }
+    }
+
+    /// Applies every entry of the uncompressed tar `tar`; `on_entry` is called after each.
+    pub fn apply(&mut self, layer: &str, tar: impl Read, on_entry: &mut dyn FnMut()) -> Result<()> {
+        let mut st = LayerState {
+            name: layer,
+            created: HashSet::new(),
+        };
+        let mut archive = tar::Archive::new(tar);
+        let read_err = |source| ImportError::LayerRead {
+            layer: layer.to_string(),
+            source,
+        };
+        for entry in archive.entries().map_err(read_err)? {
+            let mut entry = entry.map_err(read_err)?;
+            let name = OsString::from(OsStr::from_bytes(&entry.path_bytes()));
+            let meta = Meta::from_entry(&mut entry).map_err(read_err)?;
+            self.entry(&mut st, &name, &mut entry, &meta)?;
+            on_entry();
+        }
+        Ok(())
+    }
+
+    /// Sets the directory mtimes recorded while applying (after the last layer).
+    pub fn finish(&self) -> Result<()> {
+        for (rel, (secs, nanos)) in &self.dir_times {
+            let host = self.root.host(rel);
+            if fs::symlink_metadata(&host).is_ok_and(|m| m.is_dir()) {
+                meta::set_times(&host, *secs, *nanos).map_err(|source| ImportError::WriteFile {
+                    path: host.clone(),
+                    source,
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    fn entry(
+        &mut self,
+        st: &mut LayerState,
+        name: &OsStr,
+        data: &mut dyn Read,
+        m: &Meta,
+    ) -> Result<()> {
+        let shown = name.to_string_lossy().into_owned();
+        let lname = st.name.to_string();
+        let escape = || ImportError::Escape {
+            layer: lname.clone(),
+            entry: shown.clone(),
+        };
+        let fail = |reason: String| ImportError::Entry {
+            layer: lname.clone(),
+            entry: shown.clone(),
+            reason,
+        };
+        let comps = clean(name).ok_or_else(escape)?;
+        if matches!(m.kind, EntryType::XGlobalHeader | EntryType::XHeader) {
+            return Ok(());
+        }
+        let Some((last, parents)) = comps.split_last() else {
+            // The root directory itself ("./").
+            if m.kind.is_dir() {
+                self.set_meta(st, Path::new(""), &shown, m)?;
+            }
+            return Ok(());
+        };
+        let last_str = last.to_string_lossy();
+        let is_whiteout = last_str.starts_with(WH);
+        let parent = match self.resolve(st, parents, &shown, !is_whiteout) {
+            Ok(p) => p,
+            Err(None) => return Ok(()), // a whiteout under a directory that is not there
+            Err(Some(e)) => return Err(e),
+        };
+        if last_str == OPAQUE {
+            return self
+                .opaque(st, &parent)
+                .map_err(|e| self.write_err(st, &shown, &parent, e));
+        }
+        if is_whiteout {
+            if last_str.starts_with(".wh..wh.") {
+                return Ok(()); // aufs bookkeeping (.wh..wh.plnk, .wh..wh.aufs): not content
+            }
+            let hidden = parent.join(&last_str[WH.len()..]);
+            if !st.created.contains(&hidden) {
+                self.root
+                    .remove(&hidden)
+                    .map_err(|e| self.write_err(st, &shown, &hidden, e))?;
+            }
+            return Ok(());
+        }
+        let rel = parent.join(last);
+        let host = self.root.host(&rel);
+        let werr = |source: io::Error| ImportError::Write {
+            layer: lname.clone(),
+            entry: shown.clone(),
+            path: host.clone(),
+            source,
+        };
+        let existing = fs::symlink_metadata(&host).ok();
+        let keep_dir = m.kind.is_dir() && existing.as_ref().is_some_and(|e| e.is_dir());
+        if existing.is_some() && !keep_dir {
+            if m.kind.is_hard_link() && self.link_source(st, m, &shown)? == rel {
+                return Ok(());
+            }
+            self.root.remove(&rel).map_err(werr)?;
+        }
+        match m.kind {
+            EntryType::Directory => {
+                if !keep_dir {
+                    fs::DirBuilder::new()
+                        .mode(0o700)
+                        .create(&host)
+                        .map_err(werr)?;
+                }
+            }
+            EntryType::Regular | EntryType::Continuous => {
+                let mut f = fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .custom_flags(libc::O_NOFOLLOW)
+                    .open(&host)
+                    .map_err(werr)?;
+                io::copy(data, &mut f).map_err(|source| ImportError::LayerRead {
+                    layer: lname.clone(),
+                    source,
+                })?;
+            }
+            EntryType::Symlink => {
+                let target = m
+                    .link
+                    .as_ref()
+                    .ok_or_else(|| fail("symlink without a target".into()))?;
+                std::os::unix::fs::symlink(target, &host).map_err(werr)?;
+            }
+            EntryType::Link => {
+                let src = self.link_source(st, m, &shown)?;
+                let src_host = self.root.host(&src);
+                match fs::symlink_metadata(&src_host) {
+                    Ok(s) if !s.is_dir() => {}
+                    _ => {
+                        return Err(fail(format!(
+                            "hard link target {:?} is not an earlier file",
+                            src
+                        )));
+                    }
+                }
+                fs::hard_link(&src_host, &host).map_err(werr)?;
+                st.created.insert(rel);
+                return Ok(()); // a hard link shares its target's inode and metadata
+            }
+            EntryType::Char | EntryType::Block | EntryType::Fifo => {
+                meta::mknod(&host, m).map_err(werr)?;
+            }
+            other => return Err(fail(format!("unsupported tar entry type {other:?}"))),
+        }
+        st.created.insert(rel.clone());
+        self.set_meta(st, &rel, &shown, m)
+    }
+
+    fn set_meta(&mut self, st: &LayerState, rel: &Path, shown: &str, m: &Meta) -> Result<()> {
+        let host = self.root.host(rel);
+        meta::apply(&host, m, self.is_root).map_err(|e| self.write_err(st, shown, rel, e))?;
+        if m.kind.is_dir() {
+            self.dir_times.insert(rel.to_path_buf(), m.mtime);
+        }
+        Ok(())
+    }
+
+    /// The resolved path a hard link entry points at.
+    fn link_source(&self, st: &mut LayerState, m: &Meta, shown: &str) -> Result<PathBuf> {
+        let target = m.link.as_ref().ok_or_else(|| ImportError::Entry {
+            layer: st.name.to_string(),
+            entry: shown.to_string(),
+            reason: "hard link without a target".into(),
+        })?;
+        let comps = clean(target.as_os_str()).ok_or_else(|| ImportError::Escape {
+            layer: st.name.to_string(),
+            entry: format!("{shown} -> {}", target.display()),
+        })?;
+        let Some((last, parents)) = comps.split_last() else {
+            return Err(ImportError::Entry {
+                layer: st.name.to_string(),
+                entry: shown.to_string(),
+                reason: "hard link to the root directory".into(),
+            });
+        };
+        let parent = self
+            .resolve(st, parents, shown, true)
+            .map_err(|e| e.expect("created"))?;
+        Ok(parent.join(last))
+    }
+
+    /// Resolves an entry's parent directories; `Err(None)` when one is missing and `create`
+    /// is false.
+    fn resolve(
+        &self,
+        st: &mut LayerState,
+        parents: &[OsString],
+        shown: &str,
+        create: bool,
+    ) -> std::result::Result<PathBuf, Option<ImportError>> {
+        let created = &mut st.created;
+        self.root
+            .resolve_dir(parents, create, &mut |p| {
+                created.insert(p.to_path_buf());
+            })
+            .map_err(|e| {
+                Some(match e {
+                    ResolveError::Missing => return None,
+                    ResolveError::Escape(reason) => ImportError::Entry {
+                        layer: st.name.to_string(),
+                        entry: shown.to_string(),
+                        reason: format!("refused: {reason}, outside the root filesystem"),
+                    },
+                    ResolveError::NotDir(p) => ImportError::Entry {
+                        layer: st.name.to_string(),
+                        entry: shown.to_string(),
+                        reason: format!("{:?} is not a directory", p),
+                    },
+                    ResolveError::Loop => ImportError::Entry {
+                        layer: st.name.to_string(),
+                        entry: shown.to_string(),
+                        reason: "too many levels of symbolic links".into(),
+                    },
+                    ResolveError::Io(path, source) => ImportError::Write {
+                        layer: st.name.to_string(),
+                        entry: shown.to_string(),
+                        path,
+                        source,
+                    },
+                })
+            })
+    }
+
+    /// Hides everything under `dir` that lower layers made; keeps this layer's entries.
+    fn opaque(&self, st: &LayerState, dir: &Path) -> io::Result<()> {
+        let mut children: Vec<_> = fs::read_dir(self.root.host(dir))?
+            .map(|e| e.map(|e| e.file_name()))
+            .collect::<io::Result<_>>()?;
+        children.sort();
+        for c in children {
+            let rel = dir.join(&c);
+            if !st.created.contains(&rel) {
+                self.root.remove(&rel)?;
+            } else if fs::symlink_metadata(self.root.host(&rel))?.is_dir() {
+                self.opaque(st, &rel)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn write_err(
+        &self,
+        st: &LayerState,
+        shown: &str,
+        rel: &Path,
+        source: io::Error,
+    ) -> ImportError {
+        ImportError::Write {
+            layer: st.name.to_string(),
+            entry: shown.to_string(),
+            path: self.root.host(rel),
+            source,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tar_of(entries: &[(&str, EntryType, &str)]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, kind, data) in entries {
+            let mut h = tar::Header::new_gnu();
+            h.set_entry_type(*kind);
+            h.set_mode(if kind.is_dir() { 0o755 } else { 0o644 });
+            h.set_mtime(1_600_000_000);
+            h.set_uid(nix::unistd::geteuid().as_raw() as u64);
+            h.set_gid(nix::unistd::getegid().as_raw() as u64);
+            if kind.is_symlink() || kind.is_hard_link() {
+                h.set_size(0);
+                b.append_link(&mut h, name, data).unwrap();
+            } else {
+                h.set_size(data.len() as u64);
+                // `append_data` refuses `..`; write the raw name so hostile names get through.
+                let raw = &mut h.as_old_mut().name;
+                raw[..name.len()].copy_from_slice(name.as_bytes());
+                h.set_cksum();
+                b.append(&h, data.as_bytes()).unwrap();
+            }
+        }
+        b.into_inner().unwrap()
+    }
+
+    fn apply(root: &Path, layers: &[Vec<u8>]) -> Result<()> {
+        let mut a = Applier::new(root);
+        for (i, l) in layers.iter().enumerate() {
+            a.apply(&format!("layer{i}"), &l[..], &mut || {})?;
+        }
+        a.finish()
+    }
+
+    fn tree(root: &Path) -> Vec<String> {
+        let mut out = Vec::new();
+        fn walk(root: &Path, rel: &Path, out: &mut Vec<String>) {
+            let mut names: Vec<_> = fs::read_dir(root.join(rel))
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            names.sort();
+            for n in names {
+                let r = rel.join(&n);
+                let m = fs::symlink_metadata(root.join(&r)).unwrap();
+                let kind = if m.is_dir() {
+                    "/"
+                } else if m.file_type().is_symlink() {
+                    "@"
+                } else {
+                    ""
+                };
+                out.push(format!("{}{kind}", r.display()));
+                if m.is_dir() {
+                    walk(root, &r, out);
+                }
+            }
+        }
+        walk(root, Path::new(""), &mut out);
+        out
+    }
+
+    #[test]
+    fn whiteouts_and_opaque_dirs_hide_lower_layers_only() {
+        let t = tempfile::tempdir().unwrap();
+        let d = EntryType::Directory;
+        let f = EntryType::Regular;
+        let l0 = tar_of(&[
+            ("a/", d, ""),
+            ("a/x", f, "1"),
+            ("a/y", f, "2"),
+            ("b/", d, ""),
+            ("b/z", f, "3"),
+            ("gone", f, ""),
+        ]);
+        let l1 = tar_of(&[
+            ("b/", d, ""),
+            ("b/.wh..wh..opq", f, ""),
+            ("b/new", f, "n"),
+            (".wh.gone", f, ""),
+            ("a/.wh.x", f, ""),
+            ("c/.wh.nothing", f, ""),
+        ]);
+        apply(t.path(), &[l0, l1]).unwrap();
+        assert_eq!(tree(t.path()), ["a/", "a/y", "b/", "b/new"]);
+    }
+
+    #[test]
+    fn hard_links_and_symlinks() {
+        let t = tempfile::tempdir().unwrap();
+        let l0 = tar_of(&[
+            ("f", EntryType::Regular, "data"),
+            ("h", EntryType::Link, "f"),
+            ("s", EntryType::Symlink, "/etc/passwd"),
+            ("d/", EntryType::Directory, ""),
+            ("l", EntryType::Symlink, "d"),
+            ("l/inside", EntryType::Regular, "via a relative link"),
+        ]);
+        apply(t.path(), &[l0]).unwrap();
+        use std::os::unix::fs::MetadataExt;
+        assert_eq!(
+            fs::metadata(t.path().join("h")).unwrap().ino(),
+            fs::metadata(t.path().join("f")).unwrap().ino()
+        );
+        assert_eq!(
+            fs::read_link(t.path().join("s")).unwrap(),
+            Path::new("/etc/passwd")
+        );
+        assert_eq!(
+            fs::read(t.path().join("d/inside")).unwrap(),
+            b"via a relative link"
+        );
+    }
+
+    #[test]
+    fn escapes_are_refused() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().join("root");
+        fs::create_dir(&root).unwrap();
+        let f = EntryType::Regular;
+        let e = apply(&root, &[tar_of(&[("../../outside", f, "x")])])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "layer layer0: entry \"../../outside\" escapes the root filesystem"
+        );
+        let up = tar_of(&[("up", EntryType::Symlink, ".."), ("up/outside", f, "x")]);
+        let e = apply(&root, &[up]).unwrap_err().to_string();
+        assert!(
+            e.contains("refused: a symlink target climbs above the root"),
+            "{e}"
+        );
+        let abs = tar_of(&[
+            ("abs", EntryType::Symlink, t.path().to_str().unwrap()),
+            ("abs/outside", f, "x"),
+        ]);
+        let e = apply(&root, &[abs]).unwrap_err().to_string();
+        assert!(
+            e.contains("writes through symlink \"abs\" with absolute target"),
+            "{e}"
+        );
+        let hl = tar_of(&[("h", EntryType::Link, "../outside")]);
+        assert!(
+            apply(&root, &[hl])
+                .unwrap_err()
+                .to_string()
+                .contains("escapes the root filesystem")
+        );
+        assert!(!t.path().join("outside").exists());
+    }
+}

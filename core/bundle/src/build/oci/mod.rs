@@ -1,0 +1,160 @@
+//! `sifter build` from OCI images: `oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]` and
+//! `docker-archive:FILE[:REPO:TAG]`. The image is resolved (`layout.rs`, `archive.rs`), every
+//! blob verified (`digest.rs`), the layers applied in order into a staging root (`layer.rs`,
+//! `root.rs`, `meta.rs`), and the image config turned into the `oci-config.json` object and
+//! the `/.singularity.d` files (`config.rs`, `singularity.rs`). Making the squashfs and the SIF
+//! stays with the directory pipeline in `build/`.
+
+pub mod archive;
+pub mod config;
+pub mod digest;
+pub mod error;
+pub mod layer;
+pub mod layout;
+pub mod meta;
+pub mod progress;
+pub mod reference;
+pub mod root;
+pub mod singularity;
+pub mod staging;
+pub mod stream;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub use error::{ImportError, Result};
+pub use progress::{NoProgress, Progress};
+pub use reference::OciSource;
+pub use staging::Staging;
+
+use archive::Store;
+use layer::Applier;
+use layout::ResolvedImage;
+use stream::LayerStream;
+
+/// What the import produced besides the root filesystem.
+#[derive(Debug, Clone)]
+pub struct ImportedImage {
+    /// The `oci-config.json` GenericJSON object, byte-compatible with reference SIFs.
+    pub oci_config: Vec<u8>,
+    /// The image's labels.
+    pub labels: BTreeMap<String, String>,
+    /// The image's architecture (Go name) from its config, when it says.
+    pub arch: Option<String>,
+    /// Layers applied and their compressed bytes.
+    pub layers: usize,
+    pub bytes: u64,
+}
+
+/// Opens the source and resolves the image for `linux/<arch>`.
+pub fn resolve(source: &OciSource, arch: &str) -> Result<(Store, ResolvedImage)> {
+    let store = match source {
+        OciSource::Layout { dir, .. } => {
+            if !dir.is_dir() {
+                return Err(ImportError::Read {
+                    path: dir.clone(),
+                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "not a directory"),
+                });
+            }
+            Store::Dir(dir.clone())
+        }
+        OciSource::OciArchive { file, .. } | OciSource::DockerArchive { file, .. } => {
+            Store::open_tar(file)?
+        }
+    };
+    let image = match source {
+        OciSource::Layout { tag, .. } | OciSource::OciArchive { tag, .. } => {
+            layout::resolve_oci(&store, tag.as_deref(), arch)?
+        }
+        OciSource::DockerArchive { reference, .. } => {
+            layout::resolve_docker(&store, reference.as_deref())?
+        }
+    };
+    Ok((store, image))
+}
+
+/// Unpacks the image `source` for `linux/<arch>` into the empty directory `rootfs`, then adds
+/// the `/.singularity.d` files. On error `rootfs` holds a partial tree: the caller's
+/// `Staging` guard removes it.
+pub fn import(
+    source: &OciSource,
+    arch: &str,
+    rootfs: &Path,
+    progress: &mut dyn Progress,
+) -> Result<ImportedImage> {
+    let span = tracing::info_span!("import", source = %source.path().display(), arch);
+    let _enter = span.enter();
+    let (store, image) = resolve(source, arch)?;
+    let config = config::ConfigFile::parse(&image.config, store.origin())?;
+    let mut applier = Applier::new(rootfs);
+    let total = image.layers.len();
+    let mut bytes = 0;
+    for (i, l) in image.layers.iter().enumerate() {
+        let name = l.name().to_string();
+        tracing::debug!(layer = %name, member = %l.member, "applying layer");
+        progress.layer_start(i + 1, total, l.name().short(), l.size);
+        let (blob, _) = store.open(&l.member)?;
+        let read_err = |source| ImportError::LayerRead {
+            layer: name.clone(),
+            source,
+        };
+        let stream = LayerStream::new(blob).map_err(read_err)?;
+        let counter = stream.compressed_counter();
+        let mut stream = stream;
+        let mut last = 0u64;
+        {
+            let mut on_entry = || {
+                let now = counter.get();
+                if now - last >= 1 << 20 {
+                    last = now;
+                    progress.layer_bytes(now);
+                }
+            };
+            applier.apply(&name, &mut stream, &mut on_entry)?;
+        }
+        let (digest, size, diff_id) = stream.finish().map_err(read_err)?;
+        if let Some(expected) = &l.digest {
+            if let Some(s) = l.size
+                && s != size
+            {
+                return Err(ImportError::SizeMismatch {
+                    source_path: store.origin().to_path_buf(),
+                    digest: expected.to_string(),
+                    expected: s,
+                    actual: size,
+                });
+            }
+            if *expected != digest {
+                return Err(ImportError::DigestMismatch {
+                    source_path: store.origin().to_path_buf(),
+                    expected: expected.to_string(),
+                    actual: digest.to_string(),
+                });
+            }
+        }
+        if diff_id != l.diff_id {
+            return Err(ImportError::DiffIdMismatch {
+                layer: name,
+                expected: l.diff_id.to_string(),
+                actual: diff_id.to_string(),
+            });
+        }
+        bytes += size;
+        progress.layer_end(size);
+    }
+    let image_config = config.image_config();
+    let labels = image_config.labels();
+    let root = root::Root::new(rootfs);
+    singularity::write(&root, &image_config, &labels).map_err(|source| ImportError::WriteFile {
+        path: rootfs.join(".singularity.d"),
+        source,
+    })?;
+    applier.finish()?;
+    Ok(ImportedImage {
+        oci_config: image_config.to_reference_json(),
+        labels,
+        arch: config.architecture.clone(),
+        layers: total,
+        bytes,
+    })
+}
