@@ -285,3 +285,93 @@ pub fn resolve_docker(store: &Store, reference: Option<&str>) -> Result<Resolved
         .collect();
     Ok(ResolvedImage { config, layers })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+    use std::path::Path;
+
+    fn put(dir: &Path, bytes: &[u8]) -> (String, usize) {
+        let d = Digest::of(bytes);
+        fs::write(dir.join("blobs/sha256").join(d.hex()), bytes).unwrap();
+        (d.to_string(), bytes.len())
+    }
+
+    /// A layout whose index.json names tag "t": a two-platform index of manifests whose
+    /// configs say which architecture they are.
+    fn layout(dir: &Path) -> String {
+        fs::create_dir_all(dir.join("blobs/sha256")).unwrap();
+        fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+        let mut entries = Vec::new();
+        for arch in ["amd64", "arm64"] {
+            let (cd, cs) = put(
+                dir,
+                format!(
+                    r#"{{"architecture":"{arch}","rootfs":{{"type":"layers","diff_ids":[]}}}}"#
+                )
+                .as_bytes(),
+            );
+            let m = format!(
+                r#"{{"schemaVersion":2,"config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{cd}","size":{cs}}},"layers":[]}}"#
+            );
+            let (md, ms) = put(dir, m.as_bytes());
+            entries.push(format!(r#"{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{md}","size":{ms},"platform":{{"architecture":"{arch}","os":"linux"}}}}"#));
+        }
+        let idx = format!(
+            r#"{{"schemaVersion":2,"manifests":[{}]}}"#,
+            entries.join(",")
+        );
+        let (id, is) = put(dir, idx.as_bytes());
+        let top = format!(
+            r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"{id}","size":{is},"annotations":{{"org.opencontainers.image.ref.name":"t"}}}}]}}"#
+        );
+        fs::write(dir.join("index.json"), top).unwrap();
+        id
+    }
+
+    #[test]
+    fn multi_platform_index_picks_the_architecture() {
+        let t = tempfile::tempdir().unwrap();
+        layout(t.path());
+        let store = Store::Dir(t.path().to_path_buf());
+        for arch in ["amd64", "arm64"] {
+            let img = resolve_oci(&store, Some("t"), arch).unwrap();
+            let c: serde_json::Value = serde_json::from_slice(&img.config).unwrap();
+            assert_eq!(c["architecture"], arch);
+        }
+        let e = resolve_oci(&store, None, "riscv64")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("no image for platform linux/riscv64 in "),
+            "{e}"
+        );
+        assert!(e.ends_with("(available: linux/amd64, linux/arm64)"), "{e}");
+        let e = resolve_oci(&store, Some("nope"), "amd64")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("no image tagged \"nope\"") && e.ends_with("(available: t)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_tampered_blob_is_named() {
+        let t = tempfile::tempdir().unwrap();
+        let id = layout(t.path());
+        let hex = id.trim_start_matches("sha256:");
+        let path = t.path().join("blobs/sha256").join(hex);
+        let mut bytes = fs::read(&path).unwrap();
+        bytes[0] = b' ';
+        fs::write(&path, bytes).unwrap();
+        let e = resolve_oci(&Store::Dir(t.path().to_path_buf()), None, "amd64")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with(&format!("digest mismatch for blob {id} in ")),
+            "{e}"
+        );
+    }
+}
