@@ -14,6 +14,12 @@ pub enum Format {
 pub enum SifCommand {
     /// List the data objects of a SIF image
     List(ImageArgs),
+    /// Show the descriptor of one data object
+    Info(ObjectArgs),
+    /// Show the global header of a SIF image
+    Header(ImageArgs),
+    /// Write the bytes of one data object to standard output
+    Dump(DumpArgs),
 }
 
 #[derive(Debug, Args)]
@@ -23,4 +29,23 @@ pub struct ImageArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ObjectArgs {
+    /// The SIF image
+    pub image: PathBuf,
+    /// The object id (as shown by `sifter sif list`)
+    pub id: u32,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct DumpArgs {
+    /// The SIF image
+    pub image: PathBuf,
+    /// The object id (as shown by `sifter sif list`)
+    pub id: u32,
 }
