@@ -10,6 +10,7 @@
 //!
 //! The one error enum of the crate, [`BundleError`], lives here.
 
+pub mod build;
 mod checks;
 mod cmd;
 pub mod config;
@@ -131,6 +132,14 @@ pub enum BundleError {
     StillMounted { path: PathBuf },
     #[error("interrupted by {signal}")]
     Interrupted { signal: String },
+    #[error("build source {} is not a directory", path.display())]
+    BuildSourceNotDir { path: PathBuf },
+    #[error("invalid {what} \"{value}\": {reason}")]
+    BuildArgument {
+        what: &'static str,
+        value: String,
+        reason: &'static str,
+    },
     #[error("fault injected at step {step}")]
     FaultInjected { step: String },
     /// A failure whose rollback also failed: both travel together (architecture.md §6 Errors).
