@@ -30,6 +30,13 @@ pub fn warning(io: &mut Io, global: &GlobalArgs, msg: &str) {
     }
 }
 
+/// After a detach from `attach`: a newline (the terminal was raw), then
+/// `INFO:    Detached from container <id>; it keeps running`.
+pub fn detached(io: &mut Io, global: &GlobalArgs, id: &str) {
+    let _ = writeln!(io.stderr);
+    info(io, global, &format!("Detached from container {id}; it keeps running"));
+}
+
 /// Writes `text` to stdout as is.
 pub fn stdout(io: &mut Io, text: &str) -> crate::Result<()> {
     io.stdout

@@ -1,10 +1,13 @@
-//! `sifter oci log-relay`.
+//! `sifter oci log-relay` (hidden): the log relay process that `create` starts.
 
+use super::engine::engine;
+use crate::Result;
 use crate::args::oci::IdArgs;
 use crate::context::Context;
 use crate::io::Io;
-use crate::{CliError, Result};
 
-pub fn run(_ctx: &Context, _args: IdArgs, _io: &mut Io) -> Result<u8> {
-    Err(CliError::Pending { what: "sifter oci log-relay" })
+pub fn run(ctx: &Context, args: IdArgs, _io: &mut Io) -> Result<u8> {
+    let engine = engine(ctx)?;
+    sifter_runtime::ops::log_relay::log_relay(&engine, &args.id)?;
+    Ok(0)
 }

@@ -4,6 +4,7 @@
 mod attach;
 mod create;
 mod delete;
+mod engine;
 mod exec;
 mod kill;
 mod list;

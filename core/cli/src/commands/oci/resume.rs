@@ -1,10 +1,14 @@
 //! `sifter oci resume`.
 
+use super::engine::{engine, finish};
+use crate::Result;
 use crate::args::oci::IdArgs;
 use crate::context::Context;
 use crate::io::Io;
-use crate::{CliError, Result};
 
-pub fn run(_ctx: &Context, _args: IdArgs, _io: &mut Io) -> Result<u8> {
-    Err(CliError::Pending { what: "sifter oci resume" })
+pub fn run(ctx: &Context, args: IdArgs, io: &mut Io) -> Result<u8> {
+    let engine = engine(ctx)?;
+    let r = sifter_runtime::ops::resume::resume(&engine, &args.id);
+    finish(ctx, &engine, io, r)?;
+    Ok(0)
 }

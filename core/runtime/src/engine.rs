@@ -1,0 +1,227 @@
+//! `Engine`: the one context object every operation takes: the state store, the runtime
+//! driver, the conmon spawner, the site settings and (loaded on demand) the hook registry.
+//! Built once by the CLI. Warnings are collected here and rendered by the caller.
+
+use crate::conmon::spawn::{ConmonSpawner, PosixSpawner};
+use crate::driver::{Cli, Prefix, RuntimeDriver, RuntimeOp};
+use crate::store::{Record, Store};
+use crate::{ContainerId, Result, RuntimeError, Status};
+use sifter_hooks::{Registry, SiteConfig};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// What the CLI resolves once and hands over.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Absolute state root (`--root`).
+    pub root: PathBuf,
+    /// `--runtime`, when given.
+    pub runtime: Option<String>,
+    pub site: SiteConfig,
+    /// The site config file (for the hook registry).
+    pub config_path: PathBuf,
+    pub debug: bool,
+    /// The `sifter` executable, for the log relay.
+    pub sifter_exe: PathBuf,
+}
+
+pub struct Engine {
+    pub(crate) store: Store,
+    pub(crate) driver: Box<dyn RuntimeDriver>,
+    pub(crate) spawner: Box<dyn ConmonSpawner>,
+    pub(crate) config: EngineConfig,
+    pub(crate) path_env: String,
+    warnings: Mutex<Vec<String>>,
+}
+
+impl Engine {
+    pub fn new(config: EngineConfig) -> Engine {
+        let path_env = config
+            .site
+            .search_path()
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(":");
+        Engine {
+            store: Store::new(&config.root),
+            driver: Box::new(Cli {
+                path_env: path_env.clone(),
+            }),
+            spawner: Box::new(PosixSpawner),
+            config,
+            path_env,
+            warnings: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Adds a WARNING for the caller to render.
+    pub fn warn(&self, msg: impl Into<String>) {
+        let msg = msg.into();
+        tracing::warn!(%msg);
+        self.warnings.lock().expect("not poisoned").push(msg);
+    }
+
+    /// Takes the collected WARNINGs.
+    pub fn take_warnings(&self) -> Vec<String> {
+        std::mem::take(&mut *self.warnings.lock().expect("not poisoned"))
+    }
+
+    pub(crate) fn create_timeout(&self) -> Duration {
+        Duration::from_secs(self.config.site.create_timeout())
+    }
+
+    /// Loads the hook registry as configured now (hooks.md §1: each operation loads afresh).
+    pub(crate) fn registry(&self) -> std::result::Result<Registry, sifter_hooks::PluginError> {
+        Registry::load(&self.config.site, &self.config.config_path)
+    }
+
+    pub(crate) fn systemd_cgroup(&self) -> bool {
+        self.config.site.systemd_cgroup.resolve()
+    }
+
+    /// The runtime for a new container: `--runtime`, else the site's, else `runc`; a name is
+    /// looked up in the search path, a value with `/` is used as is.
+    pub(crate) fn resolve_runtime(&self) -> Result<PathBuf> {
+        let name = self
+            .config
+            .runtime
+            .clone()
+            .or_else(|| self.config.site.runtime.clone())
+            .unwrap_or_else(|| "runc".to_string());
+        if name.contains('/') {
+            let p = PathBuf::from(&name);
+            return if is_executable(&p) {
+                Ok(p)
+            } else {
+                Err(RuntimeError::NoRuntime {
+                    name,
+                    search: self.path_env.clone(),
+                })
+            };
+        }
+        self.lookup(&name).ok_or(RuntimeError::NoRuntime {
+            name,
+            search: self.path_env.clone(),
+        })
+    }
+
+    pub(crate) fn resolve_conmon(&self) -> Result<PathBuf> {
+        if let Some(p) = &self.config.site.conmon {
+            return Ok(p.clone());
+        }
+        self.lookup("conmon").ok_or(RuntimeError::NoConmon {
+            search: self.path_env.clone(),
+        })
+    }
+
+    fn lookup(&self, name: &str) -> Option<PathBuf> {
+        self.config
+            .site
+            .search_path()
+            .iter()
+            .map(|d| d.join(name))
+            .find(|p| is_executable(p))
+    }
+
+    /// The runtime prefix recorded for a container. A different `--runtime` only warns.
+    pub(crate) fn prefix(&self, id: &ContainerId, rec: &Record) -> Prefix {
+        if let Some(req) = &self.config.runtime {
+            let same = Path::new(req) == rec.runtime
+                || rec.runtime.file_name().is_some_and(|n| n == req.as_str());
+            if !same {
+                self.warn(format!(
+                    "container \"{id}\" was created with {}; ignoring --runtime {req}",
+                    rec.runtime.display()
+                ));
+            }
+        }
+        Prefix {
+            runtime: rec.runtime.clone(),
+            root: rec.runtime_root.clone(),
+            log: self.store.runtime_log(id),
+            systemd_cgroup: rec.systemd_cgroup,
+            debug: self.config.debug,
+        }
+    }
+
+    /// A prefix for a container without a record (orphans, the free-ID check).
+    pub(crate) fn bare_prefix(&self, runtime: PathBuf, log: PathBuf) -> Prefix {
+        Prefix {
+            runtime,
+            root: self.store.runtime_root(),
+            log,
+            systemd_cgroup: self.systemd_cgroup(),
+            debug: self.config.debug,
+        }
+    }
+
+    /// One captured runtime call in `CDIR`.
+    pub(crate) fn call(
+        &self,
+        id: &ContainerId,
+        prefix: &Prefix,
+        op: &RuntimeOp,
+    ) -> Result<Vec<u8>> {
+        self.driver.call(prefix, op, &self.store.cdir(id))
+    }
+
+    /// The runtime's `state` JSON, `None` when it has no state for the ID.
+    pub(crate) fn runtime_state(
+        &self,
+        id: &ContainerId,
+        prefix: &Prefix,
+    ) -> Option<serde_json::Map<String, serde_json::Value>> {
+        let out = self
+            .call(id, prefix, &RuntimeOp::State { id: id.as_str() })
+            .ok()?;
+        serde_json::from_slice(&out).ok()
+    }
+
+    /// The current status: `creating` from the record, otherwise the runtime's; a runtime
+    /// without state for the ID means `stopped`, with a WARNING.
+    pub(crate) fn status(
+        &self,
+        id: &ContainerId,
+        rec: &Record,
+    ) -> (Status, Option<serde_json::Map<String, serde_json::Value>>) {
+        if rec.status == Status::Creating {
+            return (Status::Creating, None);
+        }
+        let prefix = self.prefix(id, rec);
+        match self.runtime_state(id, &prefix) {
+            Some(state) => {
+                let st = state
+                    .get("status")
+                    .and_then(|s| s.as_str())
+                    .and_then(Status::from_runtime)
+                    .unwrap_or(Status::Stopped);
+                (st, Some(state))
+            }
+            None => {
+                // A direct `run` ends with the runtime removing its state itself.
+                if rec.monitor == crate::store::Monitor::Conmon {
+                    self.warn(format!("runtime has no state for container \"{id}\""));
+                }
+                (Status::Stopped, None)
+            }
+        }
+    }
+
+    /// Loads the record or fails with `container "<id>" does not exist`.
+    pub(crate) fn record(&self, id: &ContainerId) -> Result<Record> {
+        self.store
+            .load(id)?
+            .ok_or_else(|| RuntimeError::NotFound { id: id.to_string() })
+    }
+}
+
+fn is_executable(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}

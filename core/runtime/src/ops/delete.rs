@@ -1,0 +1,124 @@
+//! `oci delete` (oci-reference.md §2.5.6). Effects, in order:
+//! 1. take the ID lock; load the record (an orphan with only runtime state is removed by
+//!    `--force` through `RT delete --force`);
+//! 2. check the status (`running`, `paused` and `creating` need `--force`);
+//! 3. `RT delete [--force] <id>` (skipped when the runtime has no state left);
+//! 4. wait up to 10 s for conmon, then SIGKILL it with a WARNING;
+//! 5. run the `post_delete` hooks (failures are WARNINGs);
+//! 6. remove `CDIR`, the claim, the log relay, the pid file, and last the lock file.
+
+use crate::driver::RuntimeOp;
+use crate::store::{IdLock, Record};
+use crate::{ContainerId, Engine, Op, Result, RuntimeError, Status};
+use nix::sys::signal::Signal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub fn delete(engine: &Engine, id: &str, force: bool) -> Result<()> {
+    let id = ContainerId::parse(id)?;
+    let lock = engine.store.lock(&id)?;
+    let Some(rec) = engine.store.load(&id)? else {
+        return delete_orphan(engine, &id, force, lock);
+    };
+    delete_locked(engine, &id, rec, force, lock)
+}
+
+/// Steps 2–6 for a caller that holds the lock and the record (`run`, `umount --force`).
+pub(crate) fn delete_locked(
+    engine: &Engine,
+    id: &ContainerId,
+    rec: Record,
+    force: bool,
+    lock: IdLock,
+) -> Result<()> {
+    let (status, runtime) = engine.status(id, &rec);
+    status.check(
+        if force { Op::ForceDelete } else { Op::Delete },
+        id.as_str(),
+    )?;
+    let prefix = engine.prefix(id, &rec);
+    let has_runtime_state = runtime.is_some()
+        || (status == Status::Creating && engine.runtime_state(id, &prefix).is_some());
+    let mut rec = rec;
+    if status == Status::Creating {
+        // The creator may have died before recording conmon's PID.
+        if rec.pids.conmon_pid == 0
+            && let Some(cp) = crate::proc::read_pid_file(&engine.store.cdir(id).join("conmon.pid"))
+        {
+            rec.pids.conmon_pid = cp;
+            rec.pids.conmon_pid_start_time = crate::proc::start_time(cp);
+        }
+        let p = &rec.pids;
+        super::signal_if_alive(p.conmon_pid, p.conmon_pid_start_time, Signal::SIGKILL);
+        super::wait_gone(
+            p.conmon_pid,
+            p.conmon_pid_start_time,
+            Duration::from_secs(2),
+        );
+    }
+    let rec = rec;
+    if has_runtime_state {
+        let force = force || status != Status::Created && status != Status::Stopped;
+        engine.call(
+            id,
+            &prefix,
+            &RuntimeOp::Delete {
+                id: id.as_str(),
+                force,
+            },
+        )?;
+    }
+    let p = &rec.pids;
+    if !super::wait_gone(
+        p.conmon_pid,
+        p.conmon_pid_start_time,
+        Duration::from_secs(10),
+    ) && super::signal_if_alive(p.conmon_pid, p.conmon_pid_start_time, Signal::SIGKILL)
+    {
+        engine.warn(format!(
+            "conmon ({}) of container \"{id}\" did not exit; killed it",
+            p.conmon_pid
+        ));
+    }
+    crate::hookpoints::post_delete(engine, id, &rec);
+    if !super::wait_gone(p.relay_pid, p.relay_pid_start_time, Duration::from_secs(5)) {
+        super::signal_if_alive(p.relay_pid, p.relay_pid_start_time, Signal::SIGTERM);
+    }
+    super::remove_all(engine, id, &rec, lock)
+}
+
+/// §2.5.6 item 6: runtime state without a record.
+fn delete_orphan(engine: &Engine, id: &ContainerId, force: bool, lock: IdLock) -> Result<()> {
+    let not_found = || RuntimeError::NotFound { id: id.to_string() };
+    let Ok(runtime) = engine.resolve_runtime() else {
+        lock.remove();
+        return Err(not_found());
+    };
+    let prefix = engine.bare_prefix(runtime, PathBuf::from("/dev/null"));
+    let cdir = engine.store.cdir(id);
+    // A creator killed between claiming and writing the record leaves a claim and maybe CDIR.
+    let leftovers = force && (cdir.exists() || super::claims_naming(engine, id).next().is_some());
+    if !force || (engine.runtime_state(id, &prefix).is_none() && !leftovers) {
+        lock.remove();
+        return Err(not_found());
+    }
+    for claim in super::claims_naming(engine, id).collect::<Vec<_>>() {
+        let _ = super::release_claim(engine, &claim, id);
+    }
+    if engine.runtime_state(id, &prefix).is_none() {
+        let _ = std::fs::remove_dir_all(&cdir);
+        lock.remove();
+        return Ok(());
+    }
+    let result = engine.driver.call(
+        &prefix,
+        &RuntimeOp::Delete {
+            id: id.as_str(),
+            force: true,
+        },
+        std::path::Path::new("/"),
+    );
+    let _ = std::fs::remove_dir_all(cdir);
+    lock.remove();
+    result.map(|_| ())
+}

@@ -1,0 +1,75 @@
+//! `oci exec` (oci-reference.md §2.5.8). Effects, in order:
+//! 1. check `-e` (`KEY=VALUE`, non-empty key) and `--cwd` (absolute);
+//! 2. the status must be `running` (no lock: exec runs for as long as the command does);
+//! 3. run `RT exec …` in the foreground with its own log `CDIR/exec-<sifter pid>.log`,
+//!    forwarding explicitly sent signals;
+//! 4. a non-zero exit plus an error entry in that log means the command could not start;
+//!    otherwise the runtime's status is the command's; remove the log.
+
+use crate::driver::{ExecOp, RuntimeOp, argv};
+use crate::foreground::{self, Streams};
+use crate::{ContainerId, Engine, Op, Result, RuntimeError};
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct ExecRequest {
+    pub id: String,
+    pub tty: bool,
+    pub env: Vec<String>,
+    pub cwd: Option<PathBuf>,
+    pub command: Vec<OsString>,
+}
+
+pub fn exec(engine: &Engine, req: &ExecRequest, streams: Streams<'_>) -> Result<i32> {
+    let id = ContainerId::parse(&req.id)?;
+    for e in &req.env {
+        if e.split_once('=').is_none_or(|(k, _)| k.is_empty()) {
+            return Err(RuntimeError::InvalidEnv { entry: e.clone() });
+        }
+    }
+    if let Some(cwd) = &req.cwd
+        && !cwd.is_absolute()
+    {
+        return Err(RuntimeError::RelativeCwd { path: cwd.clone() });
+    }
+    let rec = engine.record(&id)?;
+    let (status, _) = engine.status(&id, &rec);
+    status.check(Op::Exec, id.as_str())?;
+    let mut prefix = engine.prefix(&id, &rec);
+    prefix.log = engine
+        .store
+        .cdir(&id)
+        .join(format!("exec-{}.log", std::process::id()));
+    let op = RuntimeOp::Exec(ExecOp {
+        id: id.as_str(),
+        tty: req.tty,
+        env: &req.env,
+        cwd: req.cwd.as_deref(),
+        command: &req.command,
+    });
+    let cmd = crate::cmd::command(
+        &argv(&prefix, &op),
+        &engine.path_env,
+        &engine.store.cdir(&id),
+    );
+    let forward = |sig: i32, child: u32| {
+        if let Ok(s) = nix::sys::signal::Signal::try_from(sig) {
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(child as i32), s);
+        }
+    };
+    let code = foreground::run(cmd, streams, &forward);
+    let log = std::fs::read_to_string(&prefix.log).unwrap_or_default();
+    let _ = std::fs::remove_file(&prefix.log);
+    let code = code?;
+    if code != 0
+        && let Some(msg) = crate::driver::log::last_error(&log)
+    {
+        return Err(RuntimeError::RuntimeFailed {
+            runtime: prefix.name(),
+            sub: "exec",
+            message: msg,
+        });
+    }
+    Ok(code)
+}
