@@ -159,3 +159,33 @@ pub fn privileged() -> bool {
     );
     true
 }
+
+/// Test set-up, not sifter (oci-reference.md §5.1): crun 1.8 refuses a hybrid cgroup host
+/// while a controller still sits in the cgroup2 mount, so each such controller gets its own v1
+/// hierarchy, as `scripts/test.sh` does. Idempotent; sifter never changes the host's layout.
+pub fn crun_cgroup_setup() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let Ok(controllers) = std::fs::read_to_string("/sys/fs/cgroup/unified/cgroup.controllers")
+        else {
+            return;
+        };
+        for c in controllers.split_whitespace() {
+            let dir = PathBuf::from("/sys/fs/cgroup").join(c);
+            let mounted = std::process::Command::new("mountpoint")
+                .arg("-q")
+                .arg(&dir)
+                .status()
+                .is_ok_and(|s| s.success());
+            if !mounted {
+                let _ = std::fs::create_dir_all(&dir);
+                let ok = std::process::Command::new("mount")
+                    .args(["-t", "cgroup", "-o", c, "cgroup"])
+                    .arg(&dir)
+                    .status()
+                    .is_ok_and(|s| s.success());
+                assert!(ok, "could not mount the {c} cgroup hierarchy for crun");
+            }
+        }
+    });
+}
