@@ -35,9 +35,7 @@ fn after<'a>(s: &'a str, key: &str) -> &'a str {
 }
 
 fn word(s: &str) -> &str {
-    s.split(|c: char| c == ' ' || c == ',' || c == ';' || c == ')')
-        .next()
-        .unwrap()
+    s.split([' ', ',', ';', ')']).next().unwrap()
 }
 
 fn num<T: std::str::FromStr>(s: &str) -> T

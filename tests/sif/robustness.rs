@@ -64,7 +64,7 @@ fn flip_target(rng: &mut Rng) -> usize {
 fn random_byte_flips_never_panic() {
     let mut bytes = busybox();
     let file_size = bytes.len() as u64;
-    let mut rng = Rng(0x5eed_0f_51f7e7);
+    let mut rng = Rng(0x5eed_0f51_f7e7);
     let (mut ok, mut err) = (0, 0);
     for case in 0..5000 {
         let flips: Vec<(usize, u8)> = (0..1 + rng.below(4))

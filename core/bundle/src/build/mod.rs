@@ -168,10 +168,12 @@ pub fn build(out: &Path, source: &Source, opts: &BuildOptions) -> Result<BuildOu
         ));
     }
     let out_dir = output::parent(out);
+    std::fs::metadata(out_dir)
+        .map_err(|source| BundleError::io("use output directory", out_dir, source))?;
     let staging = tempfile::Builder::new()
         .prefix(".sifter-build-")
         .tempdir_in(out_dir)
-        .map_err(|source| BundleError::io("create a temporary directory in", out_dir, source))?;
+        .map_err(|source| output::temp_error(out_dir, source))?;
     let prepared = source.prepare(staging.path())?;
 
     let added = stage_added_files(staging.path(), opts)?;

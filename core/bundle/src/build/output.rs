@@ -19,7 +19,7 @@ pub fn write_atomic(writer: &SifWriter, out: &Path) -> Result<u64> {
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
         .tempfile_in(dir)
-        .map_err(|source| BundleError::io("create a temporary file in", dir, source))?;
+        .map_err(|source| temp_error(dir, source))?;
     let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file());
     let size = writer.write_to(&mut w, out)?;
     w.into_inner()
@@ -32,6 +32,16 @@ pub fn write_atomic(writer: &SifWriter, out: &Path) -> Result<u64> {
     tmp.persist(out)
         .map_err(|e| BundleError::io("replace", out, e.error))?;
     Ok(size)
+}
+
+/// A temp file or directory could not be made in `dir` (tempfile's own message repeats the
+/// random name, so only the error kind is kept).
+pub fn temp_error(dir: &Path, source: std::io::Error) -> BundleError {
+    BundleError::io(
+        "create a temporary file in",
+        dir,
+        std::io::Error::from(source.kind()),
+    )
 }
 
 /// OUT's directory (`.` for a bare file name).
