@@ -132,6 +132,8 @@ pub enum BundleError {
     StillMounted { path: PathBuf },
     #[error("interrupted by {signal}")]
     Interrupted { signal: String },
+    #[error(transparent)]
+    Import(#[from] build::oci::ImportError),
     #[error("build source {} is not a directory", path.display())]
     BuildSourceNotDir { path: PathBuf },
     #[error("invalid {what} \"{value}\": {reason}")]

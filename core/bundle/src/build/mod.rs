@@ -7,10 +7,12 @@
 //! a temp file next to OUT receives the SIF and is renamed over OUT. The staging directory is
 //! removed in every case; the source is only read.
 //!
-//! Each source kind has its own file: `dir.rs` (a root filesystem directory). Image sources
-//! add a `Source` variant and a `prepare` arm.
+//! Each source kind has its own file: `dir.rs` (a root filesystem directory) and `oci/` (OCI
+//! image layouts, oci-archive and docker-archive tars). Image sources add a `Source` variant
+//! and a `prepare` arm.
 
 mod dir;
+pub mod oci;
 mod output;
 mod placement;
 mod squash;
@@ -39,6 +41,8 @@ pub const LABELS_NAME: &str = "labels.json";
 pub enum Source {
     /// A root filesystem directory (absolute).
     Dir(PathBuf),
+    /// An OCI image: `oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]`, `docker-archive:FILE[:REPO:TAG]`.
+    Oci(oci::OciSource),
 }
 
 impl Source {
@@ -51,6 +55,9 @@ impl Source {
                 reason: "the source is empty",
             });
         }
+        if let Some(s) = oci::OciSource::parse(text)? {
+            return Ok(Source::Oci(s.absolute(cwd)));
+        }
         Ok(Source::Dir(cwd.join(text)))
     }
 
@@ -58,14 +65,21 @@ impl Source {
     pub fn describe(&self) -> String {
         match self {
             Source::Dir(p) => p.display().to_string(),
+            Source::Oci(s) => s.describe(),
         }
     }
 
     /// Produces the root tree; `staging` is a private directory next to OUT that image
     /// sources may fill.
-    fn prepare(&self, _staging: &Path) -> Result<Prepared> {
+    fn prepare(
+        &self,
+        staging: &Path,
+        opts: &BuildOptions,
+        progress: &mut dyn oci::Progress,
+    ) -> Result<Prepared> {
         match self {
             Source::Dir(dir) => dir::prepare(dir),
+            Source::Oci(s) => oci::prepare(s, staging, &opts.arch, progress),
         }
     }
 }
@@ -158,6 +172,16 @@ pub struct BuildOutcome {
 
 /// Builds OUT from `source` (see the module doc for the effects).
 pub fn build(out: &Path, source: &Source, opts: &BuildOptions) -> Result<BuildOutcome> {
+    build_with_progress(out, source, opts, &mut oci::NoProgress)
+}
+
+/// `build`, reporting the progress of image sources (layers and bytes) to `progress`.
+pub fn build_with_progress(
+    out: &Path,
+    source: &Source,
+    opts: &BuildOptions,
+    progress: &mut dyn oci::Progress,
+) -> Result<BuildOutcome> {
     let span = tracing::info_span!("build", out = %out.display(), source = %source.describe());
     let _enter = span.enter();
     if out.is_dir() {
@@ -174,7 +198,7 @@ pub fn build(out: &Path, source: &Source, opts: &BuildOptions) -> Result<BuildOu
         .prefix(".sifter-build-")
         .tempdir_in(out_dir)
         .map_err(|source| output::temp_error(out_dir, source))?;
-    let prepared = source.prepare(staging.path())?;
+    let prepared = source.prepare(staging.path(), opts, progress)?;
 
     let added = stage_added_files(staging.path(), opts)?;
     let facts = TreeFacts {

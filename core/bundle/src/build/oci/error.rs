@@ -96,6 +96,20 @@ pub enum ImportError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "image {source_desc} is for linux/{image}, not linux/{requested}; pass --arch {image} to convert it anyway"
+    )]
+    ArchMismatch {
+        source_desc: String,
+        image: String,
+        requested: String,
+    },
+    #[error("sandbox directory {} already exists and is not empty", path.display())]
+    SandboxExists { path: PathBuf },
+    #[error(
+        "--sandbox needs an OCI image source (oci:, oci-archive: or docker-archive:), not {source_desc}"
+    )]
+    SandboxSource { source_desc: String },
     #[error("cannot write {}", path.display())]
     WriteFile {
         path: PathBuf,

@@ -20,7 +20,10 @@ pub mod staging;
 pub mod stream;
 
 use std::collections::BTreeMap;
+use std::fs;
 use std::path::Path;
+
+use sifter_sif::{Arch, DataType, ObjectInput};
 
 pub use error::{ImportError, Result};
 pub use progress::{NoProgress, Progress};
@@ -86,6 +89,16 @@ pub fn import(
     let _enter = span.enter();
     let (store, image) = resolve(source, arch)?;
     let config = config::ConfigFile::parse(&image.config, store.origin())?;
+    if let Some(image_arch) = &config.architecture
+        && !image_arch.is_empty()
+        && image_arch != arch
+    {
+        return Err(ImportError::ArchMismatch {
+            source_desc: source.describe(),
+            image: image_arch.clone(),
+            requested: arch.to_string(),
+        });
+    }
     let mut applier = Applier::new(rootfs);
     let total = image.layers.len();
     let mut bytes = 0;
@@ -157,4 +170,65 @@ pub fn import(
         layers: total,
         bytes,
     })
+}
+
+/// The name of the image config object in the SIF (as reference SIFs name it).
+pub const OCI_CONFIG_NAME: &str = "oci-config.json";
+
+/// The `Source::Oci` arm of the build pipeline: unpacks the image into `staging/rootfs` and
+/// hands over that tree, the `oci-config.json` object and the image's labels.
+pub fn prepare(
+    source: &OciSource,
+    staging: &Path,
+    arch: &Arch,
+    progress: &mut dyn Progress,
+) -> crate::Result<super::Prepared> {
+    let rootfs = staging.join("rootfs");
+    fs::create_dir(&rootfs).map_err(|source| ImportError::WriteFile {
+        path: rootfs.clone(),
+        source,
+    })?;
+    let image = import(source, arch.go_name(), &rootfs, progress)?;
+    progress.step("squashing the root filesystem");
+    Ok(super::Prepared {
+        root: rootfs,
+        objects: vec![ObjectInput::bytes(
+            DataType::GenericJson,
+            OCI_CONFIG_NAME,
+            image.oci_config,
+        )],
+        labels: image.labels,
+    })
+}
+
+/// `sifter build --sandbox DIR SOURCE`: unpacks the image next to DIR and renames it into
+/// place, so DIR appears complete or not at all. DIR must not exist or be empty.
+pub fn build_sandbox(
+    dest: &Path,
+    source: &OciSource,
+    arch: &Arch,
+    progress: &mut dyn Progress,
+) -> crate::Result<ImportedImage> {
+    let taken = match fs::read_dir(dest) {
+        Ok(mut entries) => entries.next().is_some(),
+        Err(e) => e.kind() != std::io::ErrorKind::NotFound,
+    };
+    if taken {
+        return Err(ImportError::SandboxExists {
+            path: dest.to_path_buf(),
+        }
+        .into());
+    }
+    let staging = Staging::near(dest).map_err(|source| ImportError::WriteFile {
+        path: dest.to_path_buf(),
+        source,
+    })?;
+    let image = import(source, arch.go_name(), &staging.rootfs(), progress)?;
+    staging
+        .into_sandbox(dest)
+        .map_err(|source| ImportError::WriteFile {
+            path: dest.to_path_buf(),
+            source,
+        })?;
+    Ok(image)
 }

@@ -71,6 +71,37 @@ impl OciSource {
         }))
     }
 
+    /// The same source with its path made absolute against `cwd`.
+    pub fn absolute(self, cwd: &std::path::Path) -> OciSource {
+        match self {
+            OciSource::Layout { dir, tag } => OciSource::Layout {
+                dir: cwd.join(dir),
+                tag,
+            },
+            OciSource::OciArchive { file, tag } => OciSource::OciArchive {
+                file: cwd.join(file),
+                tag,
+            },
+            OciSource::DockerArchive { file, reference } => OciSource::DockerArchive {
+                file: cwd.join(file),
+                reference,
+            },
+        }
+    }
+
+    /// The source as the user would write it, for messages.
+    pub fn describe(&self) -> String {
+        let (transport, r) = match self {
+            OciSource::Layout { tag, .. } => ("oci", tag),
+            OciSource::OciArchive { tag, .. } => ("oci-archive", tag),
+            OciSource::DockerArchive { reference, .. } => ("docker-archive", reference),
+        };
+        match r {
+            Some(r) => format!("{transport}:{}:{r}", self.path().display()),
+            None => format!("{transport}:{}", self.path().display()),
+        }
+    }
+
     /// The file or directory the image is read from.
     pub fn path(&self) -> &std::path::Path {
         match self {
@@ -107,6 +138,20 @@ mod tests {
                 reference: Some("busybox:latest".into())
             })
         );
+    }
+
+    #[test]
+    fn absolute_and_describe() {
+        let s = OciSource::parse("docker-archive:d.tar:a/b:c")
+            .unwrap()
+            .unwrap();
+        let s = s.absolute(std::path::Path::new("/w"));
+        assert_eq!(s.describe(), "docker-archive:/w/d.tar:a/b:c");
+        let s = OciSource::parse("oci:/l")
+            .unwrap()
+            .unwrap()
+            .absolute("/w".as_ref());
+        assert_eq!(s.describe(), "oci:/l");
     }
 
     #[test]
