@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Quick start on a fresh Debian 12 machine (as root): install the system packages, build
+# sifter, make a busybox SIF image from the host's busybox-static and show what is in it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+export PATH="$HOME/.cargo/bin:$PATH"
+
+echo "== cargo build --release"
+cargo build --release
+sifter=target/release/sifter
+
+demo=target/quickstart
+image=$demo/busybox.sif
+work=$(mktemp -d "${TMPDIR:-/var/tmp}/sifter-quickstart.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+echo "== a root filesystem from /bin/busybox"
+rootfs=$work/rootfs
+mkdir -p "$rootfs"/{bin,etc,root,tmp,proc,sys,dev}
+chmod 1777 "$rootfs/tmp"
+cp /bin/busybox "$rootfs/bin/busybox"
+for applet in $("$rootfs/bin/busybox" --list); do
+  [ "$applet" = busybox ] || ln -s busybox "$rootfs/bin/$applet"
+done
+echo 'root:x:0:0:root:/root:/bin/sh' > "$rootfs/etc/passwd"
+echo 'root:x:0:' > "$rootfs/etc/group"
+printf '#!/bin/sh\necho "hello from a sifter-built busybox image"\nexec /bin/sh "$@"\n' > "$work/runscript"
+
+echo "== sifter build $image"
+mkdir -p "$demo"
+"$sifter" build --label org.sifter.demo=quickstart --env DEMO=1 --runscript "$work/runscript" \
+  "$image" "$rootfs"
+
+echo "== sifter sif list $image"
+"$sifter" sif list "$image"
+echo "== sifter sif header $image"
+"$sifter" sif header "$image"
+echo "quickstart: $image is ready"
