@@ -30,6 +30,96 @@ pub fn warning(io: &mut Io, global: &GlobalArgs, msg: &str) {
     }
 }
 
+/// Progress of `sifter build` from an OCI image. On a terminal: one line redrawn in place
+/// (layer, digest, bytes). Otherwise: one `INFO:` line per applied layer. Quiet: nothing.
+pub struct BuildProgress<'a> {
+    io: &'a mut Io,
+    quiet: bool,
+    tty: bool,
+    layer: (usize, usize, String, Option<u64>),
+    drawn: Option<std::time::Instant>,
+    /// A redrawn line is on the terminal without its newline.
+    pending: bool,
+}
+
+impl<'a> BuildProgress<'a> {
+    pub fn new(io: &'a mut Io, global: &GlobalArgs) -> BuildProgress<'a> {
+        let tty = io.is_stdio() && std::io::IsTerminal::is_terminal(&std::io::stderr());
+        BuildProgress {
+            io,
+            quiet: global.quiet,
+            tty,
+            layer: (0, 0, String::new(), None),
+            drawn: None,
+            pending: false,
+        }
+    }
+
+    fn draw(&mut self, done: u64, force: bool) {
+        if self.quiet || !self.tty {
+            return;
+        }
+        let now = std::time::Instant::now();
+        if !force
+            && self
+                .drawn
+                .is_some_and(|t| now.duration_since(t).as_millis() < 100)
+        {
+            return;
+        }
+        self.drawn = Some(now);
+        let (i, n, name, size) = &self.layer;
+        let text = sifter_bundle::build::oci::progress::layer_line(*i, *n, name, done, *size);
+        let _ = write!(self.io.stderr, "\r\x1b[2K{text}");
+        let _ = self.io.stderr.flush();
+        self.pending = true;
+    }
+}
+
+impl Drop for BuildProgress<'_> {
+    fn drop(&mut self) {
+        if self.pending {
+            let _ = writeln!(self.io.stderr);
+        }
+    }
+}
+
+impl sifter_bundle::build::oci::Progress for BuildProgress<'_> {
+    fn layer_start(&mut self, index: usize, total: usize, name: &str, size: Option<u64>) {
+        self.layer = (index, total, name.to_string(), size);
+        self.draw(0, true);
+    }
+
+    fn layer_bytes(&mut self, done: u64) {
+        self.draw(done, false);
+    }
+
+    fn layer_end(&mut self, done: u64) {
+        if self.quiet {
+            return;
+        }
+        if self.tty {
+            self.draw(done, true);
+            return;
+        }
+        let (i, n, name, _) = &self.layer;
+        let text = sifter_bundle::build::oci::progress::layer_line(*i, *n, name, done, None);
+        line(self.io, "INFO", &text);
+    }
+
+    fn step(&mut self, what: &str) {
+        if self.quiet {
+            return;
+        }
+        if self.tty {
+            let _ = writeln!(self.io.stderr, "\r\x1b[2K{what}...");
+            self.pending = false;
+        } else {
+            line(self.io, "INFO", &format!("{what}..."));
+        }
+    }
+}
+
 /// After a detach from `attach`: a newline (the terminal was raw), then
 /// `INFO:    Detached from container <id>; it keeps running`.
 pub fn detached(io: &mut Io, global: &GlobalArgs, id: &str) {

@@ -5,10 +5,18 @@ use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
-    /// The SIF file to write (replaced atomically)
+    /// The SIF file to write (replaced atomically), or the directory to create with --sandbox
     pub output: PathBuf,
-    /// The source: a root filesystem directory
+    /// The source: a root filesystem directory, oci:DIR[:TAG], oci-archive:FILE[:TAG] or
+    /// docker-archive:FILE[:REPO:TAG]
     pub source: String,
+    /// Write the image's root filesystem to the directory OUTPUT instead of a SIF (OCI sources)
+    #[arg(long)]
+    pub sandbox: bool,
+    /// Platform to take from a multi-platform OCI image, as a Go architecture name
+    /// (amd64, arm64, ...; default: the host's); also recorded in the SIF
+    #[arg(long, value_name = "ARCH")]
+    pub arch: Option<String>,
     /// Reproducible output: nil UUID, zero times, pinned squashfs time
     #[arg(long)]
     pub deterministic: bool,
