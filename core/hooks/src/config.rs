@@ -108,20 +108,56 @@ impl Default for LuaLimits {
 }
 
 impl SiteConfig {
-    /// Parses the TOML text of `path` strictly.
+    /// Parses the TOML text of `path` strictly, then checks value ranges.
     pub fn parse(path: &Path, text: &str) -> crate::Result<Self> {
-        toml::from_str(text).map_err(|e| crate::PluginError::ConfigSyntax {
+        let cfg: SiteConfig =
+            toml::from_str(text).map_err(|e| crate::PluginError::ConfigSyntax {
+                path: path.to_path_buf(),
+                reason: e.message().to_string(),
+                key: e.span().map(|s| text[s].to_string()),
+            })?;
+        match cfg.problems(path).into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(cfg),
+        }
+    }
+
+    /// Values outside their ranges (hooks.md §11): `lua_memory_mib` 1..=4096,
+    /// `lua_instructions` 10^4..=10^10, valid hook names in the priority table.
+    pub fn problems(&self, path: &Path) -> Vec<crate::PluginError> {
+        let mut out = Vec::new();
+        let bad = |key: &str, reason: String| crate::PluginError::ConfigValue {
             path: path.to_path_buf(),
-            reason: e.message().to_string(),
-            key: e.span().map(|s| text[s].to_string()),
-        })
+            key: key.to_string(),
+            reason,
+        };
+        let l = self.hooks.limits;
+        if !(1..=4096).contains(&l.lua_memory_mib) {
+            out.push(bad(
+                "hooks.limits.lua_memory_mib",
+                format!("{} is outside 1..=4096", l.lua_memory_mib),
+            ));
+        }
+        if !(10_000..=10_000_000_000).contains(&l.lua_instructions) {
+            out.push(bad(
+                "hooks.limits.lua_instructions",
+                format!("{} is outside 10000..=10000000000", l.lua_instructions),
+            ));
+        }
+        out
     }
 
     /// Reads the site config: a missing file that was not named explicitly gives the defaults.
+    /// An existing file must pass the trust checks (hooks.md §6.1) before it is parsed.
     pub fn load(path: &Path, explicit: bool) -> crate::Result<Self> {
+        if !explicit && !path.exists() {
+            return Ok(Self::default());
+        }
+        if path.exists() {
+            crate::trust::check(path, crate::trust::Want::File, crate::trust::euid())?;
+        }
         match std::fs::read_to_string(path) {
             Ok(text) => Self::parse(path, &text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => Ok(Self::default()),
             Err(source) => Err(crate::PluginError::Config {
                 path: path.to_path_buf(),
                 source,
@@ -177,6 +213,21 @@ mod tests {
         let c = SiteConfig::parse(Path::new("/x"), "systemd_cgroup = false").unwrap();
         assert_eq!(c.systemd_cgroup, SystemdCgroup::Bool(false));
         assert!(SiteConfig::parse(Path::new("/x"), "systemd_cgroup = \"maybe\"").is_err());
+    }
+
+    #[test]
+    fn limits_are_range_checked() {
+        let e = SiteConfig::parse(Path::new("/s.toml"), "[hooks.limits]\nlua_memory_mib = 0")
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid site config /s.toml: hooks.limits.lua_memory_mib: 0 is outside 1..=4096"
+        );
+        assert!(
+            SiteConfig::parse(Path::new("/s"), "[hooks.limits]\nlua_instructions = 10").is_err()
+        );
+        let e = SiteConfig::parse(Path::new("/s"), "[hooks]\nlua_dir = []").unwrap_err();
+        assert!(e.to_string().contains("lua_dir"), "{e}");
     }
 
     #[test]

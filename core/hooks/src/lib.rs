@@ -4,12 +4,15 @@
 
 pub mod config;
 pub mod dispatch;
+pub mod dylib;
 pub mod effective;
 mod error;
-mod loader;
+pub mod loader;
+pub mod lua;
 pub mod provenance;
 pub mod registry;
 pub mod strict;
+pub mod trust;
 
 pub use config::SiteConfig;
 pub use error::{HookFailure, PluginError, Result};

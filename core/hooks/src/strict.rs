@@ -48,6 +48,10 @@ where
             if let Some(i) = msg.find(" at line ") {
                 msg.truncate(i);
             }
+            // mlua's deserializer prefixes its messages; the pointer already says what failed.
+            if let Some(rest) = msg.strip_prefix("deserialize error: ") {
+                msg = rest.to_string();
+            }
             Err(format!("{at}: {msg}"))
         }
         Ok(_) if !unknown.is_empty() => Err(format!("{}: unknown key", unknown[0])),
