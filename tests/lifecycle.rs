@@ -1,1 +1,38 @@
-//! Acceptance tests: lifecycle.
+//! Acceptance tests: the lifecycle engine as root against the real runtime, conmon and
+//! kernel (oci-reference.md §2.5, §5, §7). One shared suite, generated once for runc and
+//! once for crun; every test has its own `--root` under `support::test_tmp()` and random IDs,
+//! and ends by checking that nothing it made remains.
+
+mod basic;
+mod env;
+mod pty;
+mod run;
+mod stress;
+
+/// One `#[test]` per runtime and suite function.
+macro_rules! per_runtime {
+    ($($m:ident :: $f:ident),* $(,)?) => {
+        mod runc {
+            $(#[test] fn $f() { super::$m::$f("runc") })*
+        }
+        mod crun {
+            $(#[test] fn $f() { super::$m::$f("crun") })*
+        }
+    };
+}
+
+per_runtime!(
+    basic::seed_scenario_attach,
+    basic::pause_resume_exec,
+    basic::kill_by_name_and_number,
+    basic::kill_timeout_escalates,
+    basic::create_failure_rolls_back,
+    basic::pid_file_and_log_formats,
+    run::run_interactive_shell,
+    run::run_exit_codes,
+    run::run_killed,
+    run::run_forwards_sigterm,
+    stress::twenty_concurrent,
+    stress::same_id_races,
+    stress::killed_during_create,
+);

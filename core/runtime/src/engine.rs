@@ -213,6 +213,19 @@ impl Engine {
         }
     }
 
+    /// Takes the ID lock and loads the record. For an unknown ID the lock file this call made
+    /// is removed again, so asking about a missing container leaves nothing behind.
+    pub(crate) fn lock_record(&self, id: &ContainerId) -> Result<(crate::store::IdLock, Record)> {
+        let lock = self.store.lock(id)?;
+        match self.store.load(id)? {
+            Some(rec) => Ok((lock, rec)),
+            None => {
+                lock.remove();
+                Err(RuntimeError::NotFound { id: id.to_string() })
+            }
+        }
+    }
+
     /// Loads the record or fails with `container "<id>" does not exist`.
     pub(crate) fn record(&self, id: &ContainerId) -> Result<Record> {
         self.store

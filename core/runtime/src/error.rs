@@ -100,7 +100,7 @@ pub struct SystemError {
 }
 
 impl SystemError {
-    pub fn new(action: &'static str) -> impl FnOnce(nix::errno::Errno) -> RuntimeError {
+    pub fn map(action: &'static str) -> impl FnOnce(nix::errno::Errno) -> RuntimeError {
         move |errno| RuntimeError::System(SystemError { action, errno })
     }
 }
@@ -108,6 +108,21 @@ impl SystemError {
 pub type Result<T> = std::result::Result<T, RuntimeError>;
 
 impl RuntimeError {
+    /// `<runtime> <sub> failed: <message>`, without repeating a prefix the runtime already
+    /// put on its own message (runc logs `runc create failed: …`).
+    pub fn runtime_failed(runtime: String, sub: &'static str, message: String) -> Self {
+        let prefix = format!("{runtime} {sub} failed: ");
+        let message = message
+            .strip_prefix(&prefix)
+            .map(str::to_string)
+            .unwrap_or(message);
+        RuntimeError::RuntimeFailed {
+            runtime,
+            sub,
+            message,
+        }
+    }
+
     /// An I/O error on `path`.
     pub fn io(
         action: &'static str,

@@ -49,9 +49,9 @@ impl SignalGuard {
         }
         let old = set
             .thread_swap_mask(SigmaskHow::SIG_BLOCK)
-            .map_err(SystemError::new("block signals"))?;
+            .map_err(SystemError::map("block signals"))?;
         let fd = SignalFd::with_flags(&set, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
-            .map_err(SystemError::new("create a signalfd"))?;
+            .map_err(SystemError::map("create a signalfd"))?;
         Ok(SignalGuard { fd, old })
     }
 

@@ -45,9 +45,9 @@ pub fn connect_socket(socket_path: &Path) -> Result<OwnedFd> {
         SockFlag::SOCK_CLOEXEC,
         None,
     )
-    .map_err(SystemError::new("create the attach socket"))?;
+    .map_err(SystemError::map("create the attach socket"))?;
     let addr = UnixAddr::new(format!("/proc/self/fd/{}", path_fd.as_raw_fd()).as_str())
-        .map_err(SystemError::new("address the attach socket"))?;
+        .map_err(SystemError::map("address the attach socket"))?;
     connect(sock.as_raw_fd(), &addr)
         .map_err(|e| RuntimeError::io("connect to attach socket", socket_path)(e.into()))?;
     Ok(sock)

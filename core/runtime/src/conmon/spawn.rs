@@ -48,14 +48,14 @@ impl ConmonSpawner for PosixSpawner {
         sync_fd: &OwnedFd,
         start_fd: &OwnedFd,
     ) -> Result<Pid> {
-        let err = SystemError::new("prepare conmon's process");
+        let err = SystemError::map("prepare conmon's process");
         // Copies at fd >= 10, so the dup2 onto 3 and 4 below never clobbers a source.
         let high = |fd: &OwnedFd| fcntl(fd, FcntlArg::F_DUPFD_CLOEXEC(10));
-        let sync_hi = high(sync_fd).map_err(SystemError::new("duplicate the sync socket"))?;
-        let start_hi = high(start_fd).map_err(SystemError::new("duplicate the start socket"))?;
+        let sync_hi = high(sync_fd).map_err(SystemError::map("duplicate the sync socket"))?;
+        let start_hi = high(start_fd).map_err(SystemError::map("duplicate the start socket"))?;
         let mut fa = PosixSpawnFileActions::init().map_err(err)?;
         let null = cstr(b"/dev/null");
-        let err = SystemError::new("prepare conmon's process");
+        let err = SystemError::map("prepare conmon's process");
         fa.add_open(0, null.as_c_str(), OFlag::O_RDONLY, Mode::empty())
             .map_err(err)?;
         let logc = cstr(log.as_os_str().as_bytes());
@@ -65,24 +65,24 @@ impl ConmonSpawner for PosixSpawner {
             OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_APPEND,
             Mode::from_bits_truncate(0o600),
         )
-        .map_err(SystemError::new("prepare conmon's process"))?;
+        .map_err(SystemError::map("prepare conmon's process"))?;
         fa.add_dup2(1, 2)
-            .map_err(SystemError::new("prepare conmon's process"))?;
+            .map_err(SystemError::map("prepare conmon's process"))?;
         // dup2 onto a different number clears FD_CLOEXEC on the target.
         fa.add_dup2(sync_hi.as_raw_fd(), 3)
-            .map_err(SystemError::new("prepare conmon's process"))?;
+            .map_err(SystemError::map("prepare conmon's process"))?;
         fa.add_dup2(start_hi.as_raw_fd(), 4)
-            .map_err(SystemError::new("prepare conmon's process"))?;
+            .map_err(SystemError::map("prepare conmon's process"))?;
         let mut attr =
-            PosixSpawnAttr::init().map_err(SystemError::new("prepare conmon's process"))?;
+            PosixSpawnAttr::init().map_err(SystemError::map("prepare conmon's process"))?;
         attr.set_flags(
             PosixSpawnFlags::POSIX_SPAWN_SETPGROUP | PosixSpawnFlags::POSIX_SPAWN_SETSIGMASK,
         )
-        .map_err(SystemError::new("prepare conmon's process"))?;
+        .map_err(SystemError::map("prepare conmon's process"))?;
         attr.set_pgroup(Pid::from_raw(0))
-            .map_err(SystemError::new("prepare conmon's process"))?;
+            .map_err(SystemError::map("prepare conmon's process"))?;
         attr.set_sigmask(&SigSet::empty())
-            .map_err(SystemError::new("prepare conmon's process"))?;
+            .map_err(SystemError::map("prepare conmon's process"))?;
         let args: Vec<CString> = argv.iter().map(|a| cstr(a.as_bytes())).collect();
         let env = [
             cstr(format!("PATH={path_env}").as_bytes()),

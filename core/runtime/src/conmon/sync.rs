@@ -22,7 +22,7 @@ pub fn pair() -> Result<Pair> {
         None,
         SockFlag::SOCK_CLOEXEC,
     )
-    .map_err(SystemError::new("create a socket pair for conmon"))?;
+    .map_err(SystemError::map("create a socket pair for conmon"))?;
     Ok(Pair { parent, child })
 }
 

@@ -102,6 +102,8 @@ pub struct ExecOp<'a> {
     pub id: &'a str,
     pub tty: bool,
     pub env: &'a [String],
+    /// The container's `process.env` (see the crun quirk in [`argv`]).
+    pub base_env: &'a [String],
     pub cwd: Option<&'a Path>,
     pub command: &'a [OsString],
 }
@@ -125,9 +127,10 @@ impl RuntimeOp<'_> {
 /// The full command line: `RT <prefix> <subcommand> …`. Pure.
 ///
 /// runc 1.1 and crun 1.8 accept the same spelling of every option used here (crun's argp
-/// takes `--tty` with an optional value, so the bare flag is fine), so [`Flavor`] does not
-/// change the argv today; it is kept for messages and future quirks.
+/// takes `--tty` with an optional value, so the bare flag is fine). The one difference is
+/// handled in the `match` below.
 pub fn argv(prefix: &Prefix, op: &RuntimeOp) -> Vec<OsString> {
+    let flavor = Flavor::of(&prefix.runtime);
     let mut v: Vec<OsString> = vec![prefix.runtime.clone().into()];
     v.extend(prefix.global_args());
     v.push(op.name().into());
@@ -151,7 +154,14 @@ pub fn argv(prefix: &Prefix, op: &RuntimeOp) -> Vec<OsString> {
             if e.tty {
                 v.push(s("--tty"));
             }
-            for kv in e.env {
+            // Flavor quirk: crun 1.8 `exec --env` replaces the process environment instead
+            // of adding to it (runc adds; runc libcontainer/process.go vs crun src/exec.c), so
+            // crun gets the container's own env first whenever `-e` is used.
+            let base: &[String] = match flavor {
+                Flavor::Crun if !e.env.is_empty() => e.base_env,
+                Flavor::Crun | Flavor::Runc => &[],
+            };
+            for kv in base.iter().chain(e.env) {
                 v.extend([s("--env"), s(kv)]);
             }
             if let Some(cwd) = e.cwd {
@@ -205,11 +215,11 @@ impl RuntimeDriver for Cli {
             Some(c) => format!("exit status {c}"),
             None => format!("{}", out.status),
         };
-        Err(RuntimeError::RuntimeFailed {
-            runtime: prefix.name(),
-            sub: op.name(),
-            message: log::failure_message(&tail, &out.stderr, &status),
-        })
+        Err(RuntimeError::runtime_failed(
+            prefix.name(),
+            op.name(),
+            log::failure_message(&tail, &out.stderr, &status),
+        ))
     }
 }
 
@@ -259,6 +269,28 @@ mod tests {
     }
 
     #[test]
+    fn crun_exec_env_keeps_the_container_env() {
+        let env = vec!["A=1".to_string()];
+        let base = vec!["PATH=/bin".to_string()];
+        let cmd = vec![OsString::from("env")];
+        let exec = |e: &[String]| {
+            show(argv(
+                &prefix("/usr/bin/crun", false, false),
+                &RuntimeOp::Exec(ExecOp {
+                    id: "c1",
+                    tty: false,
+                    env: e,
+                    base_env: &base,
+                    cwd: None,
+                    command: &cmd,
+                }),
+            ))
+        };
+        insta::assert_snapshot!(exec(&env), @"/usr/bin/crun --root /run/sifter/runtime --log /run/sifter/containers/c1/runtime.log --log-format=json exec --env PATH=/bin --env A=1 c1 env");
+        insta::assert_snapshot!(exec(&[]), @"/usr/bin/crun --root /run/sifter/runtime --log /run/sifter/containers/c1/runtime.log --log-format=json exec c1 env");
+    }
+
+    #[test]
     fn subcommands() {
         let p = prefix("/usr/sbin/runc", false, false);
         let env = vec!["A=1".to_string()];
@@ -271,6 +303,7 @@ mod tests {
             id: "c1",
             tty: true,
             env: &env,
+            base_env: &[],
             cwd: Some(Path::new("/tmp")),
             command: &cmd,
         });

@@ -111,7 +111,7 @@ pub(crate) fn relay(
             }
             match poll(&mut fds, PollTimeout::NONE) {
                 Err(nix::errno::Errno::EINTR) => continue,
-                Err(e) => return Err(crate::error::SystemError::new("poll")(e)),
+                Err(e) => return Err(crate::error::SystemError::map("poll")(e)),
                 Ok(_) => {}
             }
             let ready = |i: usize| {

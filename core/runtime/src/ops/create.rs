@@ -65,8 +65,10 @@ pub(crate) fn prepare(engine: &Engine, req: &CreateRequest, monitor: Monitor) ->
     }
     let lock = engine.store.lock(&id)?;
     if let Err(e) = ensure_free(engine, &id, &runtime) {
-        // The lock file belongs to the existing container.
-        drop(lock);
+        // The lock file belongs to an existing container, if there is a record.
+        if engine.store.load(&id).ok().flatten().is_none() && !engine.store.cdir(&id).exists() {
+            lock.remove();
+        }
         return Err(e);
     }
     if let Err(e) = claim(engine, &id, &req.bundle) {

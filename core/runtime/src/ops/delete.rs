@@ -37,8 +37,6 @@ pub(crate) fn delete_locked(
         id.as_str(),
     )?;
     let prefix = engine.prefix(id, &rec);
-    let has_runtime_state = runtime.is_some()
-        || (status == Status::Creating && engine.runtime_state(id, &prefix).is_some());
     let mut rec = rec;
     if status == Status::Creating {
         // The creator may have died before recording conmon's PID.
@@ -48,25 +46,31 @@ pub(crate) fn delete_locked(
             rec.pids.conmon_pid = cp;
             rec.pids.conmon_pid_start_time = crate::proc::start_time(cp);
         }
-        let p = &rec.pids;
-        super::signal_if_alive(p.conmon_pid, p.conmon_pid_start_time, Signal::SIGKILL);
-        super::wait_gone(
-            p.conmon_pid,
-            p.conmon_pid_start_time,
-            Duration::from_secs(2),
-        );
+        kill_conmon_group(rec.pids.conmon_pid, rec.pids.conmon_pid_start_time);
     }
     let rec = rec;
+    // Asked after conmon is gone, so a create in flight cannot add state behind our back.
+    let runtime_dir = rec.runtime_root.join(id.as_str());
+    let has_runtime_state = runtime.is_some()
+        || (status == Status::Creating
+            && (engine.runtime_state(id, &prefix).is_some() || runtime_dir.exists()));
     if has_runtime_state {
         let force = force || status != Status::Created && status != Status::Stopped;
-        engine.call(
+        let deleted = engine.call(
             id,
             &prefix,
             &RuntimeOp::Delete {
                 id: id.as_str(),
                 force,
             },
-        )?;
+        );
+        if status == Status::Creating {
+            // A create killed half-way can leave a state directory the runtime no longer
+            // recognises; it lives under sifter's own runtime root.
+            let _ = std::fs::remove_dir_all(&runtime_dir);
+        } else {
+            deleted?;
+        }
     }
     let p = &rec.pids;
     if !super::wait_gone(
@@ -85,6 +89,29 @@ pub(crate) fn delete_locked(
         super::signal_if_alive(p.relay_pid, p.relay_pid_start_time, Signal::SIGTERM);
     }
     super::remove_all(engine, id, &rec, lock)
+}
+
+/// Kills conmon and whatever runtime call it has in flight: the conmon daemon leads its own
+/// session and process group, and its `RT create` child runs in that group. Waits up to 5 s
+/// for the group to disappear, so the runtime cannot finish a create after our delete.
+fn kill_conmon_group(pid: i32, start: Option<u64>) {
+    use nix::unistd::{Pid, getpgid};
+    if !crate::proc::alive(pid, start) {
+        return;
+    }
+    let leader = getpgid(Some(Pid::from_raw(pid))).is_ok_and(|g| g.as_raw() == pid);
+    if !leader {
+        super::signal_if_alive(pid, start, Signal::SIGKILL);
+        super::wait_gone(pid, start, Duration::from_secs(2));
+        return;
+    }
+    let _ = nix::sys::signal::killpg(Pid::from_raw(pid), Signal::SIGKILL);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while nix::sys::signal::killpg(Pid::from_raw(pid), None).is_ok()
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// §2.5.6 item 6: runtime state without a record.

@@ -41,10 +41,12 @@ pub fn exec(engine: &Engine, req: &ExecRequest, streams: Streams<'_>) -> Result<
         .store
         .cdir(&id)
         .join(format!("exec-{}.log", std::process::id()));
+    let base_env = container_env(&engine.store.private_bundle(&id).join("config.json"));
     let op = RuntimeOp::Exec(ExecOp {
         id: id.as_str(),
         tty: req.tty,
         env: &req.env,
+        base_env: &base_env,
         cwd: req.cwd.as_deref(),
         command: &req.command,
     });
@@ -65,11 +67,16 @@ pub fn exec(engine: &Engine, req: &ExecRequest, streams: Streams<'_>) -> Result<
     if code != 0
         && let Some(msg) = crate::driver::log::last_error(&log)
     {
-        return Err(RuntimeError::RuntimeFailed {
-            runtime: prefix.name(),
-            sub: "exec",
-            message: msg,
-        });
+        return Err(RuntimeError::runtime_failed(prefix.name(), "exec", msg));
     }
     Ok(code)
+}
+
+/// `process.env` of the effective config.
+fn container_env(config: &std::path::Path) -> Vec<String> {
+    std::fs::read(config)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| serde_json::from_value(v["process"]["env"].clone()).ok())
+        .unwrap_or_default()
 }

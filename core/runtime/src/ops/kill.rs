@@ -12,8 +12,7 @@ use std::time::{Duration, Instant};
 pub fn kill(engine: &Engine, id: &str, signal: &str, timeout_s: u32) -> Result<()> {
     let id = ContainerId::parse(id)?;
     let signum = crate::signal::parse(signal)?;
-    let _lock = engine.store.lock(&id)?;
-    let rec = engine.record(&id)?;
+    let (_lock, rec) = engine.lock_record(&id)?;
     let (status, _) = engine.status(&id, &rec);
     status.check(Op::Kill, id.as_str())?;
     let prefix = engine.prefix(&id, &rec);

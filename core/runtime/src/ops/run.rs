@@ -47,7 +47,9 @@ fn run_direct(engine: &Engine, req: &CreateRequest, streams: Streams<'_>) -> Res
     }
     drop(lock);
     let cdir = engine.store.cdir(&id);
-    let prefix = engine.prefix(&id, &record);
+    let mut prefix = engine.prefix(&id, &record);
+    // Its own log: concurrent `state` calls log their errors to runtime.log.
+    prefix.log = cdir.join("run.log");
     let bundle = engine.store.private_bundle(&id);
     let pid_file = cdir.join("container.pid");
     let op = RuntimeOp::Run {
@@ -74,11 +76,7 @@ fn run_direct(engine: &Engine, req: &CreateRequest, streams: Streams<'_>) -> Res
     let code = ran?;
     if let Some(message) = failure {
         deleted?;
-        return Err(RuntimeError::RuntimeFailed {
-            runtime: prefix.name(),
-            sub: "run",
-            message,
-        });
+        return Err(RuntimeError::runtime_failed(prefix.name(), "run", message));
     }
     deleted.map_err(|e| RuntimeError::RunNotDeleted {
         id: id.to_string(),

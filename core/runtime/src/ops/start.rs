@@ -9,13 +9,8 @@ use crate::{ContainerId, Engine, Op, Result};
 
 pub fn start(engine: &Engine, id: &str) -> Result<()> {
     let id = ContainerId::parse(id)?;
-    let _lock = engine.store.lock(&id)?;
-    start_locked(engine, &id)
-}
-
-/// Steps 1–4 for a caller that already holds the lock (`run`).
-pub(crate) fn start_locked(engine: &Engine, id: &ContainerId) -> Result<()> {
-    let mut rec = engine.record(id)?;
+    let (_lock, mut rec) = engine.lock_record(&id)?;
+    let id = &id;
     let (status, _) = engine.status(id, &rec);
     status.check(Op::Start, id.as_str())?;
     let calls = crate::hookpoints::pre_start(engine, id, &rec)?;

@@ -15,8 +15,7 @@ pub fn update(engine: &Engine, id: &str, resources: &[u8], source_name: &str) ->
             source_name: source_name.to_string(),
             reason: e.to_string(),
         })?;
-    let _lock = engine.store.lock(&id)?;
-    let rec = engine.record(&id)?;
+    let (_lock, rec) = engine.lock_record(&id)?;
     let (status, _) = engine.status(&id, &rec);
     status.check(Op::Update, id.as_str())?;
     let tmp = engine

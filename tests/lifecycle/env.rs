@@ -1,0 +1,285 @@
+//! The lifecycle fixture: a temp dir with a private `--root`, bundles made from
+//! `busybox_amd64.sif`, the in-process CLI and the real `sifter` binary, and the leak checks
+//! that count only what this test made.
+
+use crate::support::{self, Fixture, Output};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+/// Byte offset of the squashfs partition in `busybox_amd64.sif`.
+const BUSYBOX_OFFSET: &str = "45056";
+
+pub struct Env {
+    pub fx: Fixture,
+    pub root: PathBuf,
+    pub runtime: &'static str,
+}
+
+impl Env {
+    /// `None` only when the privileged suites are explicitly skipped.
+    pub fn new(runtime: &'static str) -> Option<Env> {
+        if !support::privileged() {
+            return None;
+        }
+        support::crun_cgroup_setup();
+        let fx = Fixture::new("lifecycle");
+        let root = fx.path().join("root");
+        Some(Env { fx, root, runtime })
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.fx.path().join(name)
+    }
+
+    /// A fresh random container ID.
+    pub fn id(&self, prefix: &str) -> String {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        format!(
+            "{prefix}-{:x}{:x}-{}",
+            std::process::id(),
+            nanos,
+            N.fetch_add(1, Ordering::Relaxed)
+        )
+    }
+
+    /// The global flags every command gets.
+    fn global(&self) -> Vec<String> {
+        vec![
+            "--root".into(),
+            self.root.display().to_string(),
+            "--runtime".into(),
+            self.runtime.into(),
+        ]
+    }
+
+    /// `sifter --root R --runtime RT oci ARGS…` in-process.
+    pub fn oci(&self, args: &[&str]) -> Output {
+        self.oci_stdin(args, b"")
+    }
+
+    pub fn oci_stdin(&self, args: &[&str], stdin: &[u8]) -> Output {
+        let mut argv = self.global();
+        argv.push("oci".into());
+        argv.extend(args.iter().map(|s| s.to_string()));
+        support::sifter_with_stdin(argv, stdin)
+    }
+
+    /// Like [`Env::oci`], asserting exit 0.
+    pub fn ok(&self, args: &[&str]) -> Output {
+        let out = self.oci(args);
+        assert_eq!(out.status, 0, "sifter oci {args:?}: {}", out.stderr);
+        out
+    }
+
+    /// The real binary with the global flags, for pty and signal tests.
+    pub fn bin(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(sifter_bin());
+        c.args(self.global()).arg("oci").args(args);
+        c
+    }
+
+    /// A bundle `<tmp>/<name>` with the busybox rootfs (unsquashfs of the SIF's partition)
+    /// and a config.json as `oci mount` writes it, with these args and terminal flag.
+    pub fn bundle(&self, name: &str, args: &[&str], terminal: bool) -> PathBuf {
+        let bundle = self.path(name);
+        std::fs::create_dir_all(&bundle).unwrap();
+        let rootfs = bundle.join("rootfs");
+        let st = Command::new("unsquashfs")
+            .args(["-q", "-n", "-o", BUSYBOX_OFFSET, "-d"])
+            .arg(&rootfs)
+            .arg(support::reference_image("busybox_amd64.sif"))
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("unsquashfs (squashfs-tools) must be installed");
+        assert!(st.success(), "unsquashfs failed");
+        self.write_config(&bundle, args, terminal);
+        bundle
+    }
+
+    pub fn write_config(&self, bundle: &Path, args: &[&str], terminal: bool) {
+        let config = config(&bundle.join("rootfs"), args, terminal);
+        std::fs::write(
+            bundle.join("config.json"),
+            serde_json::to_vec_pretty(&config).unwrap(),
+        )
+        .unwrap();
+    }
+
+    /// `state` as JSON (asserting success).
+    pub fn state(&self, id: &str) -> Value {
+        let out = self.ok(&["state", id]);
+        serde_json::from_str(&out.stdout).unwrap()
+    }
+
+    pub fn status(&self, id: &str) -> String {
+        self.state(id)["status"].as_str().unwrap().to_string()
+    }
+
+    /// Polls `state` until the status is `want` (10 s at most).
+    pub fn wait_status(&self, id: &str, want: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let out = self.oci(&["state", id]);
+            if out.status == 0 {
+                let v: Value = serde_json::from_str(&out.stdout).unwrap();
+                if v["status"] == want {
+                    return v;
+                }
+            }
+            assert!(Instant::now() < deadline, "{id} never became {want}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Polls until the container is stopped and its exit code known (10 s at most): the
+    /// runtime reports `stopped` a moment before conmon writes the exit file.
+    pub fn wait_exit(&self, id: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let v = self.wait_status(id, "stopped");
+            if v.get("exitCode").is_some() {
+                return v;
+            }
+            assert!(Instant::now() < deadline, "{id} has no exit code");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Asserts that nothing of this test remains: `list` empty; `containers/`, `bundles/`,
+    /// `locks/` empty; no runtime state; no conmon or relay for this root; no mount below
+    /// the temp dir.
+    pub fn assert_clean(&self) {
+        let out = self.ok(&["list", "--format", "json"]);
+        assert_eq!(out.stdout.trim(), "[]", "list is not empty");
+        for dir in ["containers", "bundles", "locks"] {
+            let d = self.root.join(dir);
+            let left: Vec<_> = std::fs::read_dir(&d)
+                .map(|r| r.filter_map(|e| e.ok()).map(|e| e.file_name()).collect())
+                .unwrap_or_default();
+            assert!(left.is_empty(), "{} still holds {left:?}", d.display());
+        }
+        let rt = self.root.join("runtime");
+        let left: Vec<_> = std::fs::read_dir(&rt)
+            .map(|r| r.filter_map(|e| e.ok()).map(|e| e.file_name()).collect())
+            .unwrap_or_default();
+        assert!(left.is_empty(), "runtime state left: {left:?}");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !self.processes().is_empty() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(self.processes(), Vec::<String>::new(), "processes left");
+        let tmp = self.fx.path().display().to_string();
+        let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+        let left: Vec<&str> = mounts.lines().filter(|l| l.contains(&tmp)).collect();
+        assert!(left.is_empty(), "mounts left: {left:?}");
+    }
+
+    /// Live (non-zombie) processes whose command line names this test's root.
+    pub fn processes(&self) -> Vec<String> {
+        let root = self.root.display().to_string();
+        let mut out = Vec::new();
+        for e in std::fs::read_dir("/proc").unwrap().flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if !name.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            let Ok(cmd) = std::fs::read(e.path().join("cmdline")) else {
+                continue;
+            };
+            let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+            let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+            let zombie = stat
+                .rsplit(')')
+                .next()
+                .is_some_and(|s| s.trim_start().starts_with('Z'));
+            if cmd.contains(&root) && !zombie {
+                out.push(format!("{name}: {cmd}"));
+            }
+        }
+        out
+    }
+}
+
+impl Drop for Env {
+    /// A failed test must not leave containers running (or frozen) on the host.
+    fn drop(&mut self) {
+        let Ok(entries) = std::fs::read_dir(self.root.join("containers")) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let id = e.file_name().to_string_lossy().into_owned();
+            let _ = self.oci(&["delete", "--force", &id]);
+        }
+    }
+}
+
+/// The config `oci mount` generates for busybox (oci-reference.md §4.5), with absolute
+/// `root.path`, given args and terminal.
+pub fn config(rootfs: &Path, args: &[&str], terminal: bool) -> Value {
+    let caps = json!([
+        "CAP_NET_RAW",
+        "CAP_NET_BIND_SERVICE",
+        "CAP_AUDIT_READ",
+        "CAP_AUDIT_WRITE",
+        "CAP_DAC_OVERRIDE",
+        "CAP_SETFCAP",
+        "CAP_SETPCAP",
+        "CAP_SETGID",
+        "CAP_SETUID",
+        "CAP_MKNOD",
+        "CAP_CHOWN",
+        "CAP_FOWNER",
+        "CAP_FSETID",
+        "CAP_KILL",
+        "CAP_SYS_CHROOT"
+    ]);
+    json!({
+        "ociVersion": "1.1.0",
+        "root": { "path": rootfs },
+        "mounts": [
+            { "destination": "/proc", "type": "proc", "source": "proc", "options": ["nosuid", "noexec", "nodev"] },
+            { "destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=755", "size=65536k"] },
+            { "destination": "/dev/pts", "type": "devpts", "source": "devpts", "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"] },
+            { "destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"] },
+            { "destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": ["nosuid", "noexec", "nodev"] },
+            { "destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", "ro"] },
+            { "destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["nosuid", "noexec", "nodev", "relatime", "ro"] }
+        ],
+        "process": {
+            "terminal": terminal,
+            "user": { "uid": 0, "gid": 0 },
+            "args": args,
+            "env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"],
+            "cwd": "/",
+            "capabilities": { "bounding": caps, "effective": caps, "permitted": caps },
+            "rlimits": [{ "type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024 }]
+        },
+        "hostname": "sifter",
+        "linux": {
+            "resources": { "devices": [{ "allow": false, "access": "rwm" }] },
+            "namespaces": [{ "type": "pid" }, { "type": "network" }, { "type": "ipc" }, { "type": "uts" }, { "type": "mount" }],
+            "maskedPaths": ["/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi"],
+            "readonlyPaths": ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
+        }
+    })
+}
+
+/// `target/<profile>/sifter`, which `scripts/test.sh` builds before the tests
+/// (`cargo test` does not build another package's binary).
+pub fn sifter_bin() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe.parent().and_then(Path::parent).unwrap().join("sifter");
+    assert!(
+        bin.exists(),
+        "{} is missing: build it first (cargo build -p sifter-cli; scripts/test.sh does)",
+        bin.display()
+    );
+    bin
+}

@@ -1,0 +1,94 @@
+//! `oci run` (checklist rows R1–R3): an interactive shell through a pty, exit codes, SIGKILL
+//! from `oci kill`, SIGTERM forwarded, stdin from a pipe.
+
+use super::env::Env;
+use super::pty::Pty;
+use std::time::{Duration, Instant};
+
+pub fn run_interactive_shell(runtime: &'static str) {
+    let Some(env) = Env::new(runtime) else { return };
+    let bundle = env.bundle("b", &["sh"], true);
+    let id = env.id("run");
+    let mut pty = Pty::spawn(&env.bin(&["run", "-b", bundle.to_str().unwrap(), &id]));
+    pty.send("hostname\r");
+    pty.expect_n("sifter", 1);
+    pty.send("id -un\r");
+    pty.expect("root\r\n");
+    pty.send("exit\r");
+    let (code, out) = pty.wait();
+    assert_eq!(code, 0, "{out}");
+    let out = env.oci(&["state", &id]);
+    assert_eq!(out.status, 255);
+    env.assert_clean();
+}
+
+pub fn run_exit_codes(runtime: &'static str) {
+    let Some(env) = Env::new(runtime) else { return };
+    let bundle = env.bundle("b", &["sh", "-c", "exit 3"], false);
+    let id = env.id("rc");
+    let out = env.oci(&["run", "-b", bundle.to_str().unwrap(), &id]);
+    assert_eq!((out.status, out.stderr.as_str()), (3, ""));
+    env.write_config(&bundle, &["sh", "-c", "echo done"], false);
+    let out = env.oci(&["run", "-b", bundle.to_str().unwrap(), &id]);
+    assert_eq!((out.status, out.stdout.as_str()), (0, "done\n"));
+    // R3: stdin from a pipe reaches the container, EOF included.
+    env.write_config(&bundle, &["cat"], false);
+    let out = env.oci_stdin(&["run", "-b", bundle.to_str().unwrap(), &id], b"hi\n");
+    assert_eq!((out.status, out.stdout.as_str()), (0, "hi\n"));
+    env.assert_clean();
+}
+
+/// Waits until `state` reports `running` for `id`.
+fn wait_running(env: &Env, id: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let out = env.oci(&["state", id]);
+        if out.status == 0 && out.stdout.contains("\"running\"") {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{id} never ran");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `oci kill ID KILL` from elsewhere: run exits 137.
+pub fn run_killed(runtime: &'static str) {
+    let Some(env) = Env::new(runtime) else { return };
+    let bundle = env.bundle("b", &["sleep", "1000"], false);
+    let id = env.id("rk");
+    let mut child = env
+        .bin(&["run", "-b", bundle.to_str().unwrap(), &id])
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_running(&env, &id);
+    let list = env.ok(&["list"]);
+    assert!(list.stdout.contains(&id), "{}", list.stdout);
+    env.ok(&["kill", &id, "KILL"]);
+    let st = child.wait().unwrap();
+    assert_eq!(st.code(), Some(137));
+    env.assert_clean();
+}
+
+/// SIGTERM to sifter reaches the container (whose trap exits 42).
+pub fn run_forwards_sigterm(runtime: &'static str) {
+    let Some(env) = Env::new(runtime) else { return };
+    let script = "trap 'exit 42' TERM; while :; do sleep 0.1; done";
+    let bundle = env.bundle("b", &["sh", "-c", script], false);
+    let id = env.id("rt");
+    let mut child = env
+        .bin(&["run", "-b", bundle.to_str().unwrap(), &id])
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_running(&env, &id);
+    std::thread::sleep(Duration::from_millis(300));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let st = child.wait().unwrap();
+    assert_eq!(st.code(), Some(42));
+    env.assert_clean();
+}
