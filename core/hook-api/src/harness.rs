@@ -120,6 +120,128 @@ impl HookHarness {
     }
 }
 
+/// An in-memory `HostView`: files, directories and device nodes added by the test.
+#[derive(Debug, Clone, Default)]
+pub struct FixtureHost {
+    entries: std::collections::BTreeMap<String, (crate::HostStat, String)>,
+}
+
+impl FixtureHost {
+    pub fn new() -> FixtureHost {
+        let mut h = FixtureHost::default();
+        h.add("/", "dir", 0o755, None, "");
+        h
+    }
+
+    fn add(&mut self, path: &str, kind: &str, mode: u32, dev: Option<(u64, u64)>, text: &str) {
+        let mut p = path.trim_end_matches('/').to_string();
+        if p.is_empty() {
+            p = "/".into();
+        }
+        // parents are root-owned 0755 directories unless added explicitly
+        let mut cur = p.as_str();
+        while let Some(i) = cur.rfind('/') {
+            let parent = if i == 0 { "/" } else { &cur[..i] };
+            if !self.entries.contains_key(parent) {
+                self.entries.insert(
+                    parent.to_string(),
+                    (stat("dir", 0o755, None, 0), String::new()),
+                );
+            }
+            if i == 0 {
+                break;
+            }
+            cur = parent;
+        }
+        self.entries.insert(
+            p,
+            (stat(kind, mode, dev, text.len() as u64), text.to_string()),
+        );
+    }
+
+    /// A root-owned 0644 file.
+    pub fn file(mut self, path: &str, text: &str) -> FixtureHost {
+        self.add(path, "file", 0o644, None, text);
+        self
+    }
+
+    /// A directory with `mode`.
+    pub fn dir(mut self, path: &str, mode: u32) -> FixtureHost {
+        self.add(path, "dir", mode, None, "");
+        self
+    }
+
+    /// A character device node.
+    pub fn char_dev(mut self, path: &str, major: u64, minor: u64) -> FixtureHost {
+        self.add(path, "char", 0o666, Some((major, minor)), "");
+        self
+    }
+
+    /// A block device node.
+    pub fn block_dev(mut self, path: &str, major: u64, minor: u64) -> FixtureHost {
+        self.add(path, "block", 0o660, Some((major, minor)), "");
+        self
+    }
+
+    /// Changes the mode of an existing entry.
+    pub fn chmod(mut self, path: &str, mode: u32) -> FixtureHost {
+        if let Some(e) = self.entries.get_mut(path) {
+            e.0.mode = mode;
+        }
+        self
+    }
+}
+
+fn stat(kind: &str, mode: u32, dev: Option<(u64, u64)>, size: u64) -> crate::HostStat {
+    crate::HostStat {
+        kind: kind.to_string(),
+        major: dev.map(|d| d.0),
+        minor: dev.map(|d| d.1),
+        mode,
+        uid: 0,
+        gid: 0,
+        size,
+    }
+}
+
+impl crate::HostView for FixtureHost {
+    fn stat(&self, path: &str) -> Result<Option<crate::HostStat>, String> {
+        Ok(self
+            .entries
+            .get(path.trim_end_matches('/'))
+            .or_else(|| self.entries.get(path))
+            .map(|e| e.0.clone()))
+    }
+    fn glob(&self, pattern: &str) -> Result<Vec<String>, String> {
+        let pat: Vec<&str> = pattern.split('/').filter(|c| !c.is_empty()).collect();
+        Ok(self
+            .entries
+            .keys()
+            .filter(|k| {
+                let parts: Vec<&str> = k.split('/').filter(|c| !c.is_empty()).collect();
+                parts.len() == pat.len()
+                    && parts
+                        .iter()
+                        .zip(&pat)
+                        .all(|(n, p)| crate::glob::component_matches(p, n))
+            })
+            .cloned()
+            .collect())
+    }
+    fn read(&self, path: &str) -> Result<String, String> {
+        match self.entries.get(path) {
+            Some((st, text)) if st.kind == "file" => Ok(text.clone()),
+            _ => Err(format!("cannot read {path}: not a regular file")),
+        }
+    }
+    fn arch(&self) -> String {
+        "amd64".into()
+    }
+    fn hostname(&self) -> String {
+        "fixture".into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
