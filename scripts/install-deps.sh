@@ -9,6 +9,7 @@ packages=(
   busybox-static                   # the demo and test root filesystems
   umoci skopeo                     # OCI image layouts for the import tests
   jq util-linux procps             # test helpers: losetup, findmnt, ps
+  python3-jsonschema               # test helper: runtime-spec schema validation
   pkg-config gcc make              # C parts of crates (vendored Lua)
 )
 

@@ -184,7 +184,10 @@ impl Mounter for Squashfuse {
     }
     fn mount_lower(&self, source: LowerSource<'_>, target: &Path) -> Result<()> {
         // No allow_other: overlayfs reads the lower layer with root's credentials (§3.3 6).
-        let opts = format!("ro,nosuid,nodev,uid=0,gid=0,offset={}", source.offset);
+        // sifter differs from §3.3 6.2 by omitting `uid=0,gid=0`: squashfuse 0.1.105 (Debian
+        // 12) rejects them ("fuse: unknown option(s)"); without them files keep the image's
+        // ownership, exactly as with the kernel squashfs, so both methods give the same rootfs.
+        let opts = format!("ro,nosuid,nodev,offset={}", source.offset);
         let args = [
             "-o".into(),
             opts,

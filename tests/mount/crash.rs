@@ -1,0 +1,149 @@
+//! Nothing is left behind: repeated mount/umount cycles, a failure injected at every step,
+//! a `kill -9` at every step followed by `oci umount`, and SIGTERM during a mount
+//! (checklist M3; oci-reference.md §3.3, §3.4).
+
+use super::{Env, sifter_bin};
+use crate::support;
+use sifter_bundle::{Fault, FaultAction, MountOptions, STEPS};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[test]
+fn two_hundred_cycles_leave_mounts_and_loop_devices_as_before() {
+    if !support::privileged() {
+        return;
+    }
+    let env = Env::new("busybox_amd64.sif");
+    let before = env.leaks();
+    assert!(before.is_empty(), "{before:?}");
+    let b = env.path("bundle");
+    for i in 0..200 {
+        env.mount_ok(&b, false);
+        env.umount_ok(&b);
+        assert!(!b.exists(), "cycle {i}: bundle left");
+        if i % 50 == 49 {
+            assert_eq!(env.leaks(), before, "after cycle {i}");
+        }
+    }
+    // A few FUSE cycles too: the daemon must go away with each unmount.
+    for _ in 0..5 {
+        env.mount_ok(&b, true);
+        env.umount_ok(&b);
+    }
+    env.assert_clean("after the cycles");
+}
+
+#[test]
+fn a_failure_injected_at_each_step_leaves_nothing() {
+    if !support::privileged() {
+        return;
+    }
+    let env = Env::new("busybox_amd64.sif");
+    for fuse in [false, true] {
+        for step in STEPS {
+            if fuse && step == "loop" {
+                continue; // no loop device with --fuse
+            }
+            let b = env.path("bundle");
+            let opts = MountOptions {
+                fuse,
+                fault: Some(Fault {
+                    step: step.into(),
+                    action: FaultAction::Fail,
+                }),
+                ..Default::default()
+            };
+            let err = sifter_bundle::mount(&env.root, &env.sif, &b, &opts).unwrap_err();
+            let text = format!(
+                "{err}: {:?}",
+                std::error::Error::source(&err).map(|s| s.to_string())
+            );
+            assert!(
+                text.contains(&format!("fault injected at step {step}")),
+                "{step}: {text}"
+            );
+            assert!(!b.exists(), "fuse={fuse} {step}: bundle left");
+            env.assert_clean(&format!("fuse={fuse} fault at {step}"));
+        }
+    }
+}
+
+/// Spawns the real binary with `SIFTER_STOP_AT=step` and waits until it has stopped itself.
+fn spawn_stopped(env: &Env, bundle: &Path, fuse: bool, step: &str) -> Child {
+    let mut cmd = Command::new(sifter_bin());
+    cmd.arg("--root").arg(&env.root).args(["oci", "mount"]);
+    if fuse {
+        cmd.arg("--fuse");
+    }
+    let mut child = cmd
+        .arg(&env.sif)
+        .arg(bundle)
+        .env("SIFTER_STOP_AT", step)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+            panic!("sifter exited ({status}) instead of stopping at {step}: {err}");
+        }
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", child.id())).unwrap_or_default();
+        let state = stat
+            .rsplit(')')
+            .next()
+            .and_then(|s| s.split_whitespace().next());
+        if state == Some("T") {
+            return child;
+        }
+        assert!(Instant::now() < deadline, "sifter never stopped at {step}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn kill_9_at_each_step_then_umount_leaves_nothing() {
+    if !support::privileged() {
+        return;
+    }
+    let env = Env::new("busybox_amd64.sif");
+    for fuse in [false, true] {
+        for step in STEPS {
+            if fuse && step == "loop" {
+                continue;
+            }
+            let b = env.path("bundle");
+            let mut child = spawn_stopped(&env, &b, fuse, step);
+            child.kill().unwrap(); // SIGKILL
+            child.wait().unwrap();
+            assert!(b.join(".sifter-mount.json").exists(), "{step}: no record");
+            env.umount_ok(&b);
+            assert!(!b.exists(), "fuse={fuse} {step}: bundle left");
+            env.assert_clean(&format!("fuse={fuse} kill -9 at {step}"));
+        }
+    }
+}
+
+#[test]
+fn sigterm_during_mount_rolls_back() {
+    if !support::privileged() {
+        return;
+    }
+    let env = Env::new("busybox_amd64.sif");
+    let b = env.path("bundle");
+    let child = spawn_stopped(&env, &b, false, "lower");
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGCONT).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(255), "{stderr}");
+    assert!(stderr.contains("interrupted by SIGTERM"), "{stderr}");
+    assert!(!b.exists());
+    env.assert_clean("after SIGTERM");
+}
