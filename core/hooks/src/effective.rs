@@ -108,7 +108,7 @@ pub fn resolve_paths(spec: &mut Spec, bundle: &Path) {
 }
 
 fn json_of(spec: &Spec) -> Value {
-    serde_json::to_value(spec).expect("a spec serialises")
+    strict::normalize(spec)
 }
 
 fn annotations_of(spec: &Spec) -> BTreeMap<String, String> {

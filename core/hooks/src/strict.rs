@@ -90,10 +90,24 @@ pub fn sort_keys(value: Value) -> Value {
     }
 }
 
+/// A spec as a normalised value: sorted keys, and the capability arrays (a `HashSet` in
+/// oci-spec, so in random order) sorted, so equal specs give equal values and bytes.
+pub fn normalize<T: serde::Serialize>(value: &T) -> Value {
+    let mut v = sort_keys(serde_json::to_value(value).expect("serialising plain data cannot fail"));
+    if let Some(Value::Object(caps)) = v.pointer_mut("/process/capabilities") {
+        for set in caps.values_mut() {
+            if let Value::Array(items) = set {
+                items.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+            }
+        }
+    }
+    v
+}
+
 /// Canonical JSON: sorted keys, 2-space indent, final newline (hooks.md §2 step 5).
 pub fn canonical<T: serde::Serialize>(value: &T) -> Vec<u8> {
-    let v = serde_json::to_value(value).expect("serialising plain data cannot fail");
-    let mut out = serde_json::to_vec_pretty(&sort_keys(v)).expect("a value serialises");
+    let v = normalize(value);
+    let mut out = serde_json::to_vec_pretty(&v).expect("a value serialises");
     out.push(b'\n');
     out
 }

@@ -277,3 +277,33 @@ fn registered_names_are_the_documented_ones() {
     declared.sort();
     assert_eq!(names, declared);
 }
+
+#[test]
+fn shipped_scripts_declare_their_table() {
+    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/hooks"));
+    let mut got = Vec::new();
+    for name in [
+        "deny-privileged",
+        "gpu-binds",
+        "label-annotations",
+        "site-env",
+    ] {
+        let h = LuaHook::load(
+            &dir.join(format!("{name}.lua")),
+            limits(),
+            Arc::new(RealHost),
+        )
+        .unwrap();
+        got.push((h.name().to_string(), h.priority(), h.points()));
+    }
+    let m = HookPoints::MUTATE_CONFIG;
+    assert_eq!(
+        got,
+        [
+            ("deny-privileged".to_string(), -900, m),
+            ("gpu-binds".to_string(), 100, m),
+            ("label-annotations".to_string(), 200, m),
+            ("site-env".to_string(), 500, m),
+        ]
+    );
+}

@@ -1,0 +1,50 @@
+-- site-env.lua: site-wide environment for every container (hooks.md §13.3).
+--
+-- Settings ([plugins.site-env] in /etc/sifter/sifter.toml), applied in this order:
+--   set     = { TZ = "Europe/Zurich" }          -- KEY=VALUE, replacing an existing KEY
+--   unset   = [ "http_proxy" ]                  -- removed entirely
+--   prepend = { PATH = "/opt/site/bin" }        -- "<value>:<old>" (just <value> when unset)
+--   append  = { MANPATH = "/opt/site/man" }     -- "<old>:<value>" (just <value> when unset)
+-- A component already present is not added again, so running twice changes nothing.
+-- Keys are applied in sorted order so the result never depends on table iteration order.
+
+local function sorted_keys(t)
+  local keys = {}
+  for k in pairs(t or {}) do keys[#keys + 1] = k end
+  table.sort(keys)
+  return keys
+end
+
+local function has_component(list, item)
+  return (":" .. list .. ":"):find(":" .. item .. ":", 1, true) ~= nil
+end
+
+return {
+  name = "site-env",
+  priority = 500,
+  mutate_config = function(ctx, spec)
+    local s = ctx.settings
+    for _, k in ipairs(sorted_keys(s.set)) do
+      sifter.spec.set_env(spec, k, tostring(s.set[k]))
+    end
+    for _, k in ipairs(s.unset or {}) do
+      sifter.spec.unset_env(spec, k)
+    end
+    for _, k in ipairs(sorted_keys(s.prepend)) do
+      local old, add = sifter.spec.get_env(spec, k), tostring(s.prepend[k])
+      if old == nil or old == "" then
+        sifter.spec.set_env(spec, k, add)
+      elseif not has_component(old, add) then
+        sifter.spec.set_env(spec, k, add .. ":" .. old)
+      end
+    end
+    for _, k in ipairs(sorted_keys(s.append)) do
+      local old, add = sifter.spec.get_env(spec, k), tostring(s.append[k])
+      if old == nil or old == "" then
+        sifter.spec.set_env(spec, k, add)
+      elseif not has_component(old, add) then
+        sifter.spec.set_env(spec, k, old .. ":" .. add)
+      end
+    end
+  end,
+}
