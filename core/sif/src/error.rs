@@ -89,6 +89,8 @@ pub enum SifError {
     ExtraTooLong { id: u32, field: &'static str },
     #[error("object {id}: alignment {alignment} is not a power of two")]
     Alignment { id: u32, alignment: u64 },
+    #[error("object {id}: only the last object can be written in place")]
+    InPlaceNotLast { id: u32 },
     #[error("objects {first} and {second} are both primary system partitions")]
     TwoPrimaries { first: u32, second: u32 },
 }

@@ -275,3 +275,39 @@ fn written_layout_reads_back() {
     assert_eq!(img.header().arch, Arch::Arm64);
     assert_eq!(header.data_size as u64, 32768 + 5000 - 32176);
 }
+
+#[test]
+fn in_place_partition_leaves_its_bytes_alone() {
+    let part = |data| {
+        let mut o = ObjectInput::bytes(DataType::Partition, "p", vec![]).partition(
+            FsType::Squashfs,
+            PartType::PrimSys,
+            Arch::Amd64,
+        );
+        o.data = data;
+        o
+    };
+    let mut full = SifWriter::deterministic();
+    full.add(ObjectInput::bytes(DataType::Labels, "l", b"{}".to_vec()));
+    full.add(part(ObjectData::Bytes(vec![0x5a; 5000])));
+    let mut want = Vec::new();
+    full.write_to(&mut want, Path::new("mem")).unwrap();
+
+    let mut w = SifWriter::deterministic();
+    w.add(ObjectInput::bytes(DataType::Labels, "l", b"{}".to_vec()));
+    w.add(part(ObjectData::InPlace { size: 5000 }));
+    let mut got = vec![0x5a; want.len()];
+    let n = w
+        .write_to(&mut Cursor::new(&mut got[..]), Path::new("mem"))
+        .unwrap();
+    assert_eq!(n, want.len() as u64);
+    assert_eq!(got, want);
+
+    let mut bad = SifWriter::deterministic();
+    bad.add(part(ObjectData::InPlace { size: 1 }));
+    bad.add(ObjectInput::bytes(DataType::Labels, "l", vec![]));
+    assert!(matches!(
+        bad.layout(),
+        Err(SifError::InPlaceNotLast { id: 1 })
+    ));
+}

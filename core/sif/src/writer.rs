@@ -33,13 +33,18 @@ pub enum ObjectData {
         path: PathBuf,
         size: u64,
     },
+    /// Bytes already in the destination at this object's offset (e.g. a squashfs that
+    /// `mksquashfs -o OFFSET` wrote there): the writer stops before them. Last object only.
+    InPlace {
+        size: u64,
+    },
 }
 
 impl ObjectData {
     fn len(&self) -> u64 {
         match self {
             ObjectData::Bytes(b) => b.len() as u64,
-            ObjectData::File { size, .. } => *size,
+            ObjectData::File { size, .. } | ObjectData::InPlace { size } => *size,
         }
     }
 }
@@ -171,6 +176,9 @@ impl SifWriter {
         let mut primary: Option<(u32, Arch)> = None;
         for (slot, o) in self.objects.iter().enumerate() {
             let id = slot as u32 + 1;
+            if matches!(o.data, ObjectData::InPlace { .. }) && slot + 1 != self.objects.len() {
+                return Err(SifError::InPlaceNotLast { id });
+            }
             if o.name.len() >= NAME_SIZE {
                 return Err(SifError::NameTooLong {
                     name: o.name.clone(),
@@ -229,6 +237,8 @@ impl SifWriter {
     }
 
     /// Streams the image into `w`; `path` names the destination in errors. Returns the size.
+    /// With an `InPlace` last object, `w` must be positioned at the start of a file that
+    /// already holds its bytes; everything before them is written.
     pub fn write_to<W: Write>(&self, w: &mut W, path: &Path) -> Result<u64> {
         let (header, descriptors) = self.layout()?;
         let mut table = Vec::with_capacity(DESCRIPTORS_TOTAL * DESCRIPTOR_SIZE);
@@ -251,6 +261,7 @@ impl SifWriter {
         for (d, o) in descriptors.iter().zip(&self.objects) {
             zeros(w, d.offset - cursor).map_err(werr)?;
             match &o.data {
+                ObjectData::InPlace { .. } => {}
                 ObjectData::Bytes(b) => w.write_all(b).map_err(werr)?,
                 ObjectData::File { path: src, size } => {
                     let rerr = |source| SifError::Read {

@@ -25,7 +25,8 @@ pub use squash::{SquashOptions, mksquashfs_argv};
 
 use crate::{BundleError, Result};
 use sifter_sif::{
-    Arch, DEFAULT_LAUNCH_SCRIPT, DataType, FsType, ObjectInput, PartType, SifWriter, ZERO_TIME,
+    Arch, DEFAULT_LAUNCH_SCRIPT, DataType, FsType, ObjectData, ObjectInput, PartType, SifWriter,
+    ZERO_TIME,
 };
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -212,15 +213,19 @@ pub fn build_with_progress(
     };
     let mut squash = opts.squash.clone();
     squash.deterministic |= opts.deterministic;
-    let staging_abs = staging
-        .path()
-        .canonicalize()
-        .map_err(|source| BundleError::io("resolve", staging.path(), source))?;
-    let inside: Vec<&Path> = staging_abs
-        .strip_prefix(&prepared.root)
-        .ok()
-        .into_iter()
-        .collect();
+    // The SIF is written around the partition that mksquashfs puts straight into it, so the
+    // squashfs is never copied.
+    let temp = output::TempSif::new(out)?;
+    let mut inside = Vec::new();
+    for p in [staging.path(), temp.path()] {
+        let abs = p
+            .canonicalize()
+            .map_err(|source| BundleError::io("resolve", p, source))?;
+        if let Ok(rel) = abs.strip_prefix(&prepared.root) {
+            inside.push(rel.to_path_buf());
+        }
+    }
+    let inside: Vec<&Path> = inside.iter().map(PathBuf::as_path).collect();
     if !added.is_empty() {
         let pf = staging.path().join("pseudo");
         write(&pf, &pseudo_definitions(&added, facts, file_time))?;
@@ -231,8 +236,6 @@ pub fn build_with_progress(
         write(&ef, &exclude_list(&added, &inside))?;
         squash.exclude_file = Some(ef);
     }
-    let sqfs = staging.path().join(PARTITION_NAME);
-    squash::run(&prepared.root, &sqfs, &squash)?;
 
     let mut writer =
         SifWriter::new(opts.stamp.id, opts.stamp.time).launch_script(DEFAULT_LAUNCH_SCRIPT);
@@ -249,18 +252,23 @@ pub fn build_with_progress(
         writer.add(ObjectInput::bytes(DataType::Labels, LABELS_NAME, json));
         objects += 1;
     }
-    let part = ObjectInput::file(DataType::Partition, PARTITION_NAME, &sqfs)?.partition(
-        FsType::Squashfs,
-        PartType::PrimSys,
-        opts.arch.clone(),
-    );
-    let squashfs_size = match &part.data {
-        sifter_sif::ObjectData::File { size, .. } => *size,
-        sifter_sif::ObjectData::Bytes(b) => b.len() as u64,
-    };
-    let partition_id = writer.add(part);
+    let partition =
+        |size| {
+            let mut o = ObjectInput::bytes(DataType::Partition, PARTITION_NAME, Vec::new())
+                .partition(FsType::Squashfs, PartType::PrimSys, opts.arch.clone());
+            o.data = ObjectData::InPlace { size };
+            o
+        };
+    // The partition's offset does not depend on its size.
+    let mut probe = writer.clone();
+    probe.add(partition(0));
+    let offset = probe.layout()?.1.last().expect("the partition").offset;
+    squash.offset = Some(offset);
+    squash::run(&prepared.root, temp.path(), &squash)?;
+    let squashfs_size = temp.len()?.saturating_sub(offset);
+    let partition_id = writer.add(partition(squashfs_size));
     objects += 1;
-    let size = output::write_atomic(&writer, out)?;
+    let size = temp.finish(&writer, out)?;
     tracing::debug!(size, squashfs_size, "built");
     Ok(BuildOutcome {
         path: out.to_path_buf(),

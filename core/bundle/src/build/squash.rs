@@ -21,6 +21,9 @@ pub struct SquashOptions {
     pub pseudo_file: Option<PathBuf>,
     /// A file of paths to leave out (`-ef`).
     pub exclude_file: Option<PathBuf>,
+    /// Write the filesystem this many bytes into `dest` (`-o`), e.g. straight into its SIF
+    /// partition; the bytes before it are zeroed.
+    pub offset: Option<u64>,
 }
 
 impl Default for SquashOptions {
@@ -31,6 +34,7 @@ impl Default for SquashOptions {
             deterministic: false,
             pseudo_file: None,
             exclude_file: None,
+            offset: None,
         }
     }
 }
@@ -60,6 +64,10 @@ pub fn mksquashfs_argv(root: &Path, dest: &Path, opts: &SquashOptions) -> Vec<Os
     if let Some(ef) = &opts.exclude_file {
         argv.push("-ef".into());
         argv.push(ef.into());
+    }
+    if let Some(offset) = opts.offset {
+        argv.push("-o".into());
+        argv.push(offset.to_string().into());
     }
     argv
 }
@@ -128,12 +136,13 @@ mod tests {
             deterministic: true,
             pseudo_file: Some("/t/pseudo".into()),
             exclude_file: Some("/t/exclude".into()),
+            offset: Some(36864),
             ..SquashOptions::default()
         };
         let argv = strings(mksquashfs_argv(Path::new("/src"), Path::new("/t/r"), &opts));
         assert_eq!(
             argv[8..].join(" "),
-            "-processors 4 -mkfs-time 0 -pf /t/pseudo -ef /t/exclude"
+            "-processors 4 -mkfs-time 0 -pf /t/pseudo -ef /t/exclude -o 36864"
         );
     }
 }
