@@ -172,3 +172,44 @@ fn both_commands_require_root() {
         assert!(!fx.path().join("b").exists());
     }
 }
+
+#[test]
+fn a_busy_bundle_fails_to_unmount_and_force_detaches_it() {
+    if !support::privileged() {
+        return;
+    }
+    let env = Env::new("busybox_amd64.sif");
+    let b = env.path("bundle");
+    env.mount_ok(&b, false);
+    let busy = std::fs::File::open(b.join("rootfs/bin/busybox")).unwrap();
+    let out = env.umount(&b);
+    assert_eq!(out.status, 255);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "FATAL:   failed to unmount {}/rootfs: device or resource busy\n",
+            b.display()
+        )
+    );
+    assert!(
+        b.join(".sifter-mount.json").exists(),
+        "the record must stay for a retry"
+    );
+    assert!(
+        b.join("rootfs/bin/sh").exists(),
+        "the overlay must stay mounted"
+    );
+
+    let out = env.sifter(&["umount", "--force", b.to_str().unwrap()]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "WARNING: {}/rootfs is busy; detached it lazily\n",
+            b.display()
+        )
+    );
+    assert!(!b.exists());
+    drop(busy);
+    env.assert_clean("after the forced umount");
+}

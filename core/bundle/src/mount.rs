@@ -8,13 +8,14 @@
 //! lower squashfs; overlay on `rootfs/`; `volumes/<escaped>`; `config.json`; record complete.
 
 use crate::checks::{self, CheckedImage};
-use crate::config::{self, ENTRY_POINTS, HostInfo};
+use crate::config::{self, HostInfo};
 use crate::layout::BundleLayout;
 use crate::lock::{BundleLock, canonical_bundle};
 use crate::mounter::{self, LowerSource, Mounter};
 use crate::record::{
     self, Method, MountRecord, PartitionInfo, RECORD_VERSION, SifInfo, Step, StepKind, StepState,
 };
+use crate::rootfs::{probe_entry_point, read_in_root};
 use crate::signals::SignalGuard;
 use crate::umount::teardown;
 use crate::{BundleError, Result};
@@ -71,6 +72,8 @@ pub struct MountOutcome {
 
 /// `sifter oci mount [--fuse] SIF BUNDLE` with absolute paths: SIF checks, bundle lock, steps.
 pub fn mount(root: &Path, sif: &Path, bundle: &Path, opts: &MountOptions) -> Result<MountOutcome> {
+    let span = tracing::info_span!("mount", sif = %sif.display(), bundle = %bundle.display(), fuse = opts.fuse);
+    let _enter = span.enter();
     let checked = checks::check(SifImage::open(sif)?)?;
     let canon = canonical_bundle(bundle)?;
     let layout = BundleLayout::new(&canon);
@@ -381,42 +384,6 @@ impl Run<'_> {
             }
         }
     }
-}
-
-/// §4.4: the first entry point present in the rootfs as a file or a symlink.
-fn probe_entry_point(rootfs: &Path) -> Option<String> {
-    ENTRY_POINTS
-        .iter()
-        .find(|p| {
-            lstat_in_root(rootfs, p.trim_start_matches('/'))
-                .is_some_and(|m| m.is_file() || m.is_symlink())
-        })
-        .map(|p| p.to_string())
-}
-
-/// lstat of `rel` under `root`, refusing symlinks in the parent components (so nothing outside
-/// the rootfs is ever looked at).
-fn lstat_in_root(root: &Path, rel: &str) -> Option<std::fs::Metadata> {
-    let mut path = root.to_path_buf();
-    let parts: Vec<&str> = rel.split('/').filter(|p| !p.is_empty()).collect();
-    for (i, part) in parts.iter().enumerate() {
-        path.push(part);
-        let meta = std::fs::symlink_metadata(&path).ok()?;
-        if i + 1 == parts.len() {
-            return Some(meta);
-        }
-        if !meta.is_dir() {
-            return None;
-        }
-    }
-    None
-}
-
-/// Reads a regular file under `root` without following symlinks out of it.
-fn read_in_root(root: &Path, rel: &str) -> Option<String> {
-    lstat_in_root(root, rel)
-        .filter(|m| m.is_file())
-        .and_then(|_| std::fs::read_to_string(root.join(rel)).ok())
 }
 
 #[cfg(test)]

@@ -33,6 +33,8 @@ const AUTOCLEAR_WAIT: Duration = Duration::from_secs(2);
 
 /// `sifter oci umount [--force] BUNDLE` with an absolute path.
 pub fn umount(root: &Path, bundle: &Path, opts: &UmountOptions) -> Result<UmountOutcome> {
+    let span = tracing::info_span!("umount", bundle = %bundle.display(), force = opts.force);
+    let _enter = span.enter();
     let no_record = || BundleError::NoRecord {
         bundle: bundle.to_path_buf(),
     };

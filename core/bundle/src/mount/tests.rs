@@ -112,15 +112,3 @@ fn a_pre_existing_bundle_is_kept_and_must_be_empty() {
     assert!(err.to_string().starts_with("bundle directory"), "{err}");
     assert!(err.to_string().ends_with("is not empty"), "{err}");
 }
-
-#[test]
-fn entry_point_probe_refuses_symlinked_parents() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    std::fs::create_dir_all(root.join("bin")).unwrap();
-    assert_eq!(probe_entry_point(root), None);
-    std::os::unix::fs::symlink("busybox", root.join("bin/sh")).unwrap();
-    assert_eq!(probe_entry_point(root).as_deref(), Some("/bin/sh"));
-    std::os::unix::fs::symlink("/etc", root.join(".singularity.d")).unwrap();
-    assert_eq!(probe_entry_point(root).as_deref(), Some("/bin/sh"));
-}
