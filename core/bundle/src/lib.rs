@@ -21,6 +21,7 @@ mod mount;
 pub mod mounter;
 pub mod mountinfo;
 mod record;
+mod rootfs;
 mod signals;
 mod umount;
 
