@@ -2,10 +2,10 @@
 //! `extra` (partition, signature, crypto message, SBOM, OCI digest). Bounds checks against the
 //! file are `image.rs`'s job.
 
+use crate::arch::Arch;
+use crate::formats::{CryptoFormat, HashType, MessageType, SbomFormat};
 use crate::header::{cstr, i32_at, i64_at, put_str, u32_at};
-use crate::types::{
-    Arch, CryptoFormat, DataType, FsType, HashType, MessageType, PartType, SbomFormat,
-};
+use crate::types::{DataType, FsType, PartType};
 
 /// Size of one descriptor.
 pub const DESCRIPTOR_SIZE: usize = 585;

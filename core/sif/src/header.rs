@@ -1,8 +1,8 @@
 //! The 128-byte global header: decoding from bytes (magic and version checks) and encoding.
 //! Does not read files; `image.rs` does.
 
+use crate::arch::Arch;
 use crate::error::{Result, SifError};
-use crate::types::Arch;
 use std::path::Path;
 
 /// Size of the global header.

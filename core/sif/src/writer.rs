@@ -3,12 +3,13 @@
 //! UUID, so tests build byte-identical images. Atomic replacement of an existing file is the
 //! caller's job (`sifter-bundle`'s build writes to a temp file and renames it).
 
+use crate::arch::Arch;
 use crate::descriptor::{
     DESCRIPTOR_SIZE, Descriptor, EXTRA_SIZE, Extra, Link, NAME_SIZE, Partition,
 };
 use crate::error::{Result, SifError};
 use crate::header::{HEADER_SIZE, Header, VERSION, ZERO_TIME};
-use crate::types::{Arch, DataType, FsType, PartType};
+use crate::types::{DataType, FsType, PartType};
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
