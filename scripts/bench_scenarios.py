@@ -431,5 +431,7 @@ def scenario_scale(env):
     return [(mem, {}), (lst, {})]
 
 
+from bench_import import scenario_import  # noqa: E402  (issue 6: OCI image conversion)
+
 SCENARIOS = [scenario_run, scenario_lifecycle, scenario_hooks, scenario_mount, scenario_read,
-             scenario_scale]
+             scenario_scale, scenario_import]

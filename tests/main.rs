@@ -6,6 +6,7 @@ mod support;
 mod build;
 mod cli;
 mod hooks;
+mod import;
 mod lifecycle;
 mod mount;
 mod sif;

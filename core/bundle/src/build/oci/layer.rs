@@ -257,7 +257,7 @@ impl Applier {
                     ResolveError::Escape(reason) => ImportError::Entry {
                         layer: st.name.to_string(),
                         entry: shown.to_string(),
-                        reason: format!("refused: {reason}, outside the root filesystem"),
+                        reason: format!("refused: {reason}"),
                     },
                     ResolveError::NotDir(p) => ImportError::Entry {
                         layer: st.name.to_string(),

@@ -74,16 +74,20 @@ impl Root {
         let mut stack = PathBuf::new();
         let mut pending: VecDeque<OsString> = comps.iter().cloned().collect();
         let mut hops = 0;
+        // The last symlink followed, for the message when its target climbs out.
+        let mut via: Option<(PathBuf, PathBuf)> = None;
         while let Some(c) = pending.pop_front() {
             if c == "." {
                 continue;
             }
             if c == ".." {
                 if !stack.pop() {
-                    return Err(ResolveError::Escape(format!(
-                        "a symlink target climbs above the root through {:?}",
-                        stack.join("..")
-                    )));
+                    return Err(ResolveError::Escape(match &via {
+                        Some((link, target)) => format!(
+                            "it writes through symlink {link:?} whose target {target:?} climbs out of the root filesystem"
+                        ),
+                        None => "a \"..\" climbs out of the root filesystem".to_string(),
+                    }));
                 }
                 continue;
             }
@@ -99,10 +103,10 @@ impl Root {
                     let target = fs::read_link(&host).map_err(|e| ResolveError::Io(host, e))?;
                     if target.is_absolute() {
                         return Err(ResolveError::Escape(format!(
-                            "it writes through symlink {:?} with absolute target {:?}",
-                            rel, target
+                            "it writes through symlink {rel:?} whose target {target:?} is absolute (outside the root filesystem while unpacking)"
                         )));
                     }
+                    via = Some((rel.clone(), target.clone()));
                     for t in target.components().rev() {
                         match t {
                             Component::ParentDir => pending.push_front("..".into()),

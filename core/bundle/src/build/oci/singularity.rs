@@ -220,6 +220,7 @@ pub fn added_paths() -> &'static [&'static str] {
         "proc",
         "sys",
         "dev",
+        "var",
         "var/tmp",
     ]
 }

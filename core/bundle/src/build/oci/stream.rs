@@ -19,7 +19,7 @@ enum Decoder {
     Gzip(MultiGzDecoder<Raw>),
     /// Concatenated zstd frames; `None` between frames.
     Zstd(
-        Option<StreamingDecoder<Raw, ruzstd::decoding::FrameDecoder>>,
+        Option<Box<StreamingDecoder<Raw, ruzstd::decoding::FrameDecoder>>>,
         Option<Raw>,
     ),
 }
@@ -39,14 +39,14 @@ impl Read for Decoder {
                     if n > 0 || buf.is_empty() {
                         return Ok(n);
                     }
-                    *rest = dec.take().map(StreamingDecoder::into_inner);
+                    *rest = dec.take().map(|d| d.into_inner());
                 }
                 let mut raw = rest.take().expect("raw reader between frames");
                 if raw.fill_buf()?.is_empty() {
                     *rest = Some(raw);
                     return Ok(0);
                 }
-                *dec = Some(StreamingDecoder::new(raw).map_err(zstd_err)?);
+                *dec = Some(Box::new(StreamingDecoder::new(raw).map_err(zstd_err)?));
             },
         }
     }
@@ -99,9 +99,10 @@ impl LayerStream {
         let decoder = match compression {
             Compression::None => Decoder::Plain(raw),
             Compression::Gzip => Decoder::Gzip(MultiGzDecoder::new(raw)),
-            Compression::Zstd => {
-                Decoder::Zstd(Some(StreamingDecoder::new(raw).map_err(zstd_err)?), None)
-            }
+            Compression::Zstd => Decoder::Zstd(
+                Some(Box::new(StreamingDecoder::new(raw).map_err(zstd_err)?)),
+                None,
+            ),
         };
         Ok(LayerStream {
             inner: HashingReader::new(decoder),
