@@ -18,6 +18,10 @@ pub enum CliError {
     /// Temporary while the workspace is being built; removed once every command exists.
     #[error("{what} is not available yet")]
     Pending { what: &'static str },
+    #[error("unknown user {who:?} for --as-user (not in the passwd data)")]
+    UnknownUser { who: String },
+    #[error("invalid --annotation {value:?}: expected KEY=VALUE")]
+    BadAnnotation { value: String },
     #[error("cannot write to {stream}")]
     Output {
         stream: &'static str,

@@ -138,6 +138,12 @@ pub fn stdout(io: &mut Io, text: &str) -> crate::Result<()> {
         })
 }
 
+/// Writes `text` to stderr as is (`hooks preview` blocks).
+pub fn stderr_text(io: &mut Io, text: &str) {
+    let _ = io.stderr.write_all(text.as_bytes());
+    let _ = io.stderr.flush();
+}
+
 /// Writes raw bytes to stdout (e.g. `sif dump`).
 pub fn stdout_bytes(io: &mut Io, bytes: &[u8]) -> crate::Result<()> {
     io.stdout

@@ -51,6 +51,49 @@ pub struct Report {
     pub result: Result<Effective>,
 }
 
+/// A unified diff with 3 lines of context between two canonical texts.
+pub fn unified_diff(before: &[u8], after: &[u8]) -> String {
+    let (a, b) = (
+        String::from_utf8_lossy(before),
+        String::from_utf8_lossy(after),
+    );
+    similar::TextDiff::from_lines(a.as_ref(), b.as_ref())
+        .unified_diff()
+        .context_radius(3)
+        .header("before", "after")
+        .to_string()
+}
+
+/// `no changes`, or counts per field such as `+9 mounts, +4 devices, ~2 env`.
+pub fn summary(provenance: &[Provenance]) -> String {
+    let mut counts: BTreeMap<(usize, &str, char), usize> = BTreeMap::new();
+    for p in provenance {
+        let (order, label) = match p.field.as_str() {
+            "mounts" => (0, "mounts"),
+            "linux.devices" => (1, "devices"),
+            "linux.resources.devices" => (2, "device rules"),
+            "process.env" => (3, "env"),
+            "annotations" => (4, "annotations"),
+            f if f.starts_with("hooks.") => (5, "OCI hooks"),
+            _ => (6, "other"),
+        };
+        let sign = match p.action.as_str() {
+            "added" => '+',
+            "removed" => '-',
+            _ => '~',
+        };
+        *counts.entry((order, label, sign)).or_default() += 1;
+    }
+    if counts.is_empty() {
+        return "no changes".to_string();
+    }
+    counts
+        .iter()
+        .map(|((_, label, sign), n)| format!("{sign}{n} {label}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `BUNDLE/config.json`.
 pub fn user_config_path(bundle: &Path) -> PathBuf {
     bundle.join("config.json")
@@ -143,9 +186,28 @@ pub fn build(registry: &Registry, inv: &Invocation) -> Result<Effective> {
     run(registry, inv, &mut Vec::new())
 }
 
+/// Steps 2–5 on a spec given in memory (`hooks check` without a bundle).
+pub fn report_spec(registry: &Registry, inv: &Invocation, spec: Spec) -> Report {
+    let mut steps = Vec::new();
+    let path = user_config_path(&inv.bundle);
+    let result = chain(registry, inv, spec, &path, &mut steps);
+    Report { steps, result }
+}
+
 fn run(registry: &Registry, inv: &Invocation, steps: &mut Vec<Step>) -> Result<Effective> {
     let path = user_config_path(&inv.bundle);
-    let mut spec = read_user_config(&inv.bundle)?;
+    let spec = read_user_config(&inv.bundle)?;
+    chain(registry, inv, spec, &path, steps)
+}
+
+fn chain(
+    registry: &Registry,
+    inv: &Invocation,
+    mut spec: Spec,
+    path: &Path,
+    steps: &mut Vec<Step>,
+) -> Result<Effective> {
+    let path = path.to_path_buf();
     if spec
         .annotations()
         .as_ref()
