@@ -199,7 +199,15 @@ pub fn build_with_progress(
         .prefix(".sifter-build-")
         .tempdir_in(out_dir)
         .map_err(|source| output::temp_error(out_dir, source))?;
-    let prepared = source.prepare(staging.path(), opts, progress)?;
+    // SIGINT, SIGTERM and SIGHUP become an error between steps, so the temp files go too.
+    let signals = crate::signals::SignalGuard::block();
+    let interrupted = || match signals.pending() {
+        Some(signal) => Err(BundleError::Interrupted { signal }),
+        None => Ok(()),
+    };
+    let prepared = source.prepare(staging.path(), opts, progress);
+    interrupted()?;
+    let prepared = prepared?;
 
     let added = stage_added_files(staging.path(), opts)?;
     let facts = TreeFacts {
@@ -264,7 +272,9 @@ pub fn build_with_progress(
     probe.add(partition(0));
     let offset = probe.layout()?.1.last().expect("the partition").offset;
     squash.offset = Some(offset);
-    squash::run(&prepared.root, temp.path(), &squash)?;
+    let squashed = squash::run(&prepared.root, temp.path(), &squash);
+    interrupted()?;
+    squashed?;
     let squashfs_size = temp.len()?.saturating_sub(offset);
     let partition_id = writer.add(partition(squashfs_size));
     objects += 1;
