@@ -200,7 +200,7 @@ struct Run<'a> {
 
 impl Run<'_> {
     fn save(&self) -> Result<()> {
-        record::write_record(self.layout, &self.record)
+        record::write_record(self.layout, &self.record, false)
     }
 
     fn fault_is(&self, step: &str, action: FaultAction) -> bool {
@@ -249,7 +249,9 @@ impl Run<'_> {
     fn steps(&mut self, img: &CheckedImage, sif: &File) -> Result<Vec<String>> {
         let l = self.layout;
         let mut warnings = Vec::new();
-        self.step("record", Vec::new(), |r| r.save())?;
+        self.step("record", Vec::new(), |r| {
+            record::write_record(r.layout, &r.record, true)
+        })?;
         let mkdirs = ["rootfs", "overlay", "volumes"]
             .map(|p| Step::new(StepKind::Mkdir, Some(p), None))
             .to_vec();
@@ -343,7 +345,7 @@ impl Run<'_> {
 
         self.step("complete", Vec::new(), |_| Ok(()))?;
         self.record.complete = true;
-        self.save()?;
+        record::write_record(self.layout, &self.record, true)?;
         Ok(warnings)
     }
 
@@ -375,7 +377,7 @@ impl Run<'_> {
         match teardown(self.layout, &mut self.record, self.m, false) {
             Ok(_) => err,
             Err(cleanup) => {
-                let _ = record::write_record(self.layout, &self.record);
+                let _ = record::write_record(self.layout, &self.record, true);
                 BundleError::RollbackIncomplete {
                     bundle: self.layout.bundle().to_path_buf(),
                     original: Box::new(err),
