@@ -9,7 +9,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 echo "== cargo build --release"
 cargo build --release
-sifter=target/release/sifter
+sifter="${CARGO_TARGET_DIR:-target}/release/sifter"
 
 demo=target/quickstart
 image=$demo/busybox.sif
@@ -38,3 +38,24 @@ echo "== sifter sif list $image"
 echo "== sifter sif header $image"
 "$sifter" sif header "$image"
 echo "quickstart: $image is ready"
+
+# Mount the image as an OCI bundle and run it with runc directly (until `sifter oci run`
+# lands), then unmount: nothing stays mounted afterwards.
+bundle=$work/bundle
+state=$work/state
+cleanup() {
+  if [ -e "$bundle/.sifter-mount.json" ]; then
+    "$sifter" --root "$state" oci umount "$bundle" || { echo "quickstart: $bundle is still mounted" >&2; return; }
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+echo "== sifter oci mount $image $bundle"
+"$sifter" --root "$state" oci mount "$image" "$bundle"
+echo "== runc run: echo hello"
+mkdir -p "$work/run"
+jq '.process.args = ["/bin/echo", "hello"] | .process.terminal = false' "$bundle/config.json" \
+  > "$work/run/config.json"
+runc --root "$state/runc" run --bundle "$work/run" "quickstart-$$"
+echo "== sifter oci umount $bundle"
+"$sifter" --root "$state" oci umount "$bundle"
