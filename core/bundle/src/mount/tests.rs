@@ -112,3 +112,90 @@ fn a_pre_existing_bundle_is_kept_and_must_be_empty() {
     assert!(err.to_string().starts_with("bundle directory"), "{err}");
     assert!(err.to_string().ends_with("is not empty"), "{err}");
 }
+
+/// A mounter whose unmounts fail: rollback cannot finish.
+struct StuckUnmount(Recording);
+
+impl Mounter for StuckUnmount {
+    fn method(&self) -> Method {
+        self.0.method()
+    }
+    fn lower_fstype(&self) -> String {
+        self.0.lower_fstype()
+    }
+    fn attach_loop(&self, f: &File, o: u64, s: u64) -> Result<Option<mounter::AttachedLoop>> {
+        self.0.attach_loop(f, o, s)
+    }
+    fn mount_lower(&self, src: LowerSource<'_>, t: &Path) -> Result<()> {
+        self.0.mount_lower(src, t)
+    }
+    fn bind_self(&self, p: &Path) -> Result<()> {
+        self.0.bind_self(p)
+    }
+    fn mount_overlay(&self, t: &Path, d: &str) -> Result<()> {
+        self.0.mount_overlay(t, d)
+    }
+    fn unmount(&self, path: &Path, _: bool) -> Result<()> {
+        Err(BundleError::UnmountBusy { path: path.into() })
+    }
+    fn mountinfo(&self) -> Result<Vec<crate::mountinfo::MountEntry>> {
+        self.0.mountinfo()
+    }
+    fn loop_status(&self, d: &str) -> Option<mounter::LoopStatus> {
+        self.0.loop_status(d)
+    }
+    fn detach_loop(&self, d: &str) -> Result<()> {
+        self.0.detach_loop(d)
+    }
+}
+
+#[test]
+fn an_incomplete_rollback_keeps_the_record_and_reports_both_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let l = layout(&dir);
+    let m = StuckUnmount(Recording::new(Method::Loop));
+    let opts = MountOptions {
+        fault: Some(Fault {
+            step: "config".into(),
+            action: FaultAction::Fail,
+        }),
+        ..Default::default()
+    };
+    let err = mount_with(&busybox(), &l, &m, &opts).unwrap_err();
+    assert!(
+        matches!(err, BundleError::RollbackIncomplete { .. }),
+        "{err}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.starts_with(
+            "failed to write OCI configuration: fault injected at step config; rollback of"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("/b/rootfs: device or resource busy"),
+        "{text}"
+    );
+    // The record stays, so `umount` can finish the job.
+    let rec = record::read_record(l.bundle()).unwrap().unwrap();
+    assert!(!rec.complete);
+    assert!(rec.has(StepKind::Mount, "rootfs"));
+}
+
+#[test]
+fn teardown_never_removes_files_under_a_remaining_mount() {
+    let dir = tempfile::tempdir().unwrap();
+    let l = layout(&dir);
+    let m = Recording::new(Method::Loop);
+    mount_with(&busybox(), &l, &m, &MountOptions::default()).unwrap();
+    // Something else mounted inside the bundle (not in the record).
+    std::fs::create_dir(l.volumes().join("x")).unwrap();
+    m.mount_overlay(&l.volumes().join("x"), "lowerdir=/")
+        .unwrap();
+    let mut rec = record::read_record(l.bundle()).unwrap().unwrap();
+    let err = teardown(&l, &mut rec, &m, false).unwrap_err();
+    assert!(matches!(err, BundleError::StillMounted { .. }), "{err}");
+    assert!(l.volumes().join("x").exists());
+    assert!(l.record().exists());
+}
