@@ -75,7 +75,8 @@ impl Env {
             .filter(|e| e.mount_point.starts_with(self.fx.path()))
             .map(|e| format!("mount {} ({})", e.mount_point.display(), e.fstype))
             .collect();
-        for (dev, _) in loopdev::backed_by(&std::fs::canonicalize(&self.sif).unwrap()) {
+        let sif = std::fs::canonicalize(&self.sif).unwrap_or_else(|_| self.sif.clone());
+        for (dev, _) in loopdev::backed_by(&sif) {
             out.push(format!("loop device {dev}"));
         }
         out.extend(

@@ -61,6 +61,28 @@ fn images_without_a_mountable_root_filesystem_are_refused() {
 }
 
 #[test]
+fn a_missing_or_non_regular_sif_is_refused() {
+    if !support::privileged() {
+        return;
+    }
+    let mut env = Env::new("empty.sif");
+    env.sif = env.path("missing.sif");
+    refused(
+        &env,
+        &format!(
+            "could not open image {}: No such file or directory (os error 2)",
+            env.sif.display()
+        ),
+    );
+    env.sif = env.path("a-directory.sif");
+    std::fs::create_dir(&env.sif).unwrap();
+    refused(
+        &env,
+        &format!("{} is not a regular file", env.sif.display()),
+    );
+}
+
+#[test]
 fn the_386_images_mount_on_amd64_and_show_hello() {
     if !support::privileged() {
         return;

@@ -213,3 +213,21 @@ fn a_busy_bundle_fails_to_unmount_and_force_detaches_it() {
     drop(busy);
     env.assert_clean("after the forced umount");
 }
+
+#[test]
+fn umount_finishes_a_bundle_whose_mounts_are_gone() {
+    if !support::privileged() {
+        return;
+    }
+    // As after a reboot: the record and directories remain, the mounts do not.
+    let env = Env::new("busybox_amd64.sif");
+    let b = env.path("bundle");
+    env.mount_ok(&b, false);
+    for p in ["rootfs", "overlay/lower", "overlay"] {
+        nix::mount::umount2(&b.join(p), nix::mount::MntFlags::empty()).unwrap();
+    }
+    assert!(b.join(".sifter-mount.json").exists());
+    env.umount_ok(&b);
+    assert!(!b.exists());
+    env.assert_clean("after umount");
+}
