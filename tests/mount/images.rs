@@ -180,3 +180,32 @@ fn bad_oci_config_json_is_refused_naming_the_field() {
         ),
     );
 }
+
+#[test]
+fn fuse_without_squashfuse_in_the_search_path_is_refused() {
+    if !support::privileged() {
+        return;
+    }
+    let env = Env::new("busybox_amd64.sif");
+    let config = env.path("sifter.toml");
+    std::fs::write(&config, "search_path = [\"/nonexistent\"]\n").unwrap();
+    let b = env.path("bundle");
+    let out = support::sifter([
+        "--config",
+        config.to_str().unwrap(),
+        "--root",
+        env.root.to_str().unwrap(),
+        "oci",
+        "mount",
+        "--fuse",
+        env.sif.to_str().unwrap(),
+        b.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status, 255);
+    assert_eq!(
+        out.stderr,
+        "FATAL:   --fuse needs squashfuse_ll or squashfuse in /nonexistent\n"
+    );
+    assert!(!b.exists());
+    env.assert_clean("after the refusal");
+}

@@ -8,9 +8,16 @@ use crate::{Result, render};
 use sifter_bundle::{BundleError, MountOptions};
 
 pub fn run(ctx: &Context, args: MountArgs, io: &mut Io) -> Result<u8> {
+    // squashfuse is looked up in the site search path (oci-reference.md §5.1); the loop
+    // method runs no program, so only --fuse reads the site config.
+    let search_path = if args.fuse {
+        sifter_hooks::SiteConfig::load(&ctx.config_path, ctx.config_explicit)?.search_path()
+    } else {
+        Vec::new()
+    };
     let opts = MountOptions {
         fuse: args.fuse,
-        search_path: Vec::new(),
+        search_path,
         fault: fault_from_env(),
     };
     let sif = ctx.absolute(&args.image);
