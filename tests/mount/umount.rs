@@ -150,18 +150,25 @@ fn both_commands_require_root() {
     if !support::privileged() {
         return;
     }
-    // Run the real binary as nobody: a copy in a directory nobody can reach.
+    // Run the real binary as nobody (copied only when its own directory is closed to others).
     let fx = support::Fixture::new("mount");
-    std::fs::set_permissions(fx.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let bin = fx.path().join("sifter");
-    std::fs::copy(sifter_bin(), &bin).unwrap();
+    let mut bin = sifter_bin();
+    let open_to_all = bin
+        .ancestors()
+        .skip(1)
+        .all(|d| std::fs::metadata(d).is_ok_and(|m| m.permissions().mode() & 0o001 != 0));
+    if !open_to_all {
+        std::fs::set_permissions(fx.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
+        std::fs::copy(&bin, fx.path().join("sifter")).unwrap();
+        bin = fx.path().join("sifter");
+    }
     for (sub, args) in [("mount", vec!["a.sif", "b"]), ("umount", vec!["b"])] {
         let out = Command::new("setpriv")
             .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
             .arg(&bin)
             .args(["oci", sub])
-            .args(&args)
-            .current_dir(fx.path())
+            .args(args.iter().map(|a| fx.path().join(a)))
+            .current_dir("/")
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(255), "{sub}");
