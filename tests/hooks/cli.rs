@@ -1,0 +1,1 @@
+//! The `hooks` commands (hooks.md §12, §14 #8, #14, #17).
