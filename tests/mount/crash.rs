@@ -147,3 +147,67 @@ fn sigterm_during_mount_rolls_back() {
     assert!(!b.exists());
     env.assert_clean("after SIGTERM");
 }
+
+/// Points the record's loop step at `device`.
+fn set_recorded_loop(bundle: &Path, device: &str) {
+    let path = bundle.join(".sifter-mount.json");
+    let mut rec: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    for step in rec["steps"].as_array_mut().unwrap() {
+        if step["kind"] == "loop" {
+            step["device"] = device.into();
+        }
+    }
+    std::fs::write(&path, rec.to_string()).unwrap();
+}
+
+fn losetup(args: &[&str]) -> String {
+    let out = Command::new("losetup").args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "losetup {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn a_leftover_loop_device_is_detached_only_when_sysfs_matches_the_record() {
+    if !support::privileged() {
+        return;
+    }
+    let env = Env::new("busybox_amd64.sif");
+    let sif = env.sif.to_str().unwrap().to_string();
+    for matching in [true, false] {
+        let b = env.path("bundle");
+        env.mount_ok(&b, false);
+        // As after a crash between attaching and autoclear: mounts gone, a device without
+        // autoclear left behind.
+        for p in ["rootfs", "overlay/lower", "overlay"] {
+            nix::mount::umount2(&b.join(p), nix::mount::MntFlags::empty()).unwrap();
+        }
+        let offset = if matching { "45056" } else { "0" };
+        let dev = losetup(&[
+            "-r",
+            "-o",
+            offset,
+            "--sizelimit",
+            "745472",
+            "--show",
+            "-f",
+            &sif,
+        ]);
+        set_recorded_loop(&b, &dev);
+        env.umount_ok(&b);
+        assert!(!b.exists());
+        if matching {
+            env.assert_clean("after umount");
+        } else {
+            // Same file, other offset: not ours, so it must still be attached.
+            let st = sifter_bundle::mounter::loopdev::status(&dev).expect("device was detached");
+            assert_eq!(st.offset, 0);
+            losetup(&["-d", &dev]);
+            env.assert_clean("after losetup -d");
+        }
+    }
+}
