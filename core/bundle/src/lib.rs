@@ -25,7 +25,7 @@ mod rootfs;
 mod signals;
 mod umount;
 
-pub use checks::CheckedImage;
+pub use checks::{CheckedImage, arch_compatible, check as check_image};
 pub use layout::BundleLayout;
 pub use lock::{BundleLock, Claim, bundle_key, canonical_bundle, claim_path, read_claim};
 pub use mount::{Fault, FaultAction, MountOptions, MountOutcome, STEPS, mount, mount_with};
