@@ -12,6 +12,15 @@ use std::time::Instant;
 pub struct Outcome {
     pub result: Result<(), HookError>,
     pub duration_us: u64,
+    /// At `mutate_config`: the normalised spec before and after the call.
+    pub values: Option<(serde_json::Value, serde_json::Value)>,
+}
+
+impl Outcome {
+    /// Whether the call changed the config.
+    pub fn changed(&self) -> bool {
+        self.values.as_ref().is_some_and(|(a, b)| a != b)
+    }
 }
 
 /// Calls `entry` at `point`. `spec` is given only for `mutate_config`.
@@ -31,11 +40,13 @@ pub fn call(
         id = %id
     );
     let _guard = span.enter();
+    let before = spec.as_deref().map(crate::strict::normalize);
     let started = Instant::now();
     let hook = entry.hook();
     // `Lua` and hook state are not unwind-safe; a panicking call's partial edits are dropped
     // with the spec copy by the caller, so asserting unwind safety is sound here.
-    let caught = sifter_hook_api::panic::catch(|| match (point, spec) {
+    let mut spec = spec;
+    let caught = sifter_hook_api::panic::catch(|| match (point, spec.as_deref_mut()) {
         (HookPoint::MutateConfig, Some(spec)) => hook.mutate_config(cx, spec),
         (HookPoint::MutateConfig, None) => Ok(()),
         (HookPoint::PreStart, _) => hook.pre_start(cx),
@@ -43,8 +54,13 @@ pub fn call(
     });
     let result = caught.unwrap_or_else(|m| Err(HookError::panicked(m)));
     let duration_us = started.elapsed().as_micros() as u64;
+    let values = before.map(|b| (b, crate::strict::normalize(&spec.as_deref())));
+    let changed = values.as_ref().is_some_and(|(a, b)| a != b);
     match &result {
-        Ok(()) => tracing::debug!(duration_us, outcome = "ok", "hook finished"),
+        Ok(()) => {
+            let outcome = if changed { "changed" } else { "unchanged" };
+            tracing::debug!(duration_us, outcome, "hook finished")
+        }
         Err(e) if point == HookPoint::PostDelete => {
             tracing::warn!(duration_us, outcome = outcome(e), error = %e, "hook failed")
         }
@@ -53,6 +69,7 @@ pub fn call(
     Outcome {
         result,
         duration_us,
+        values,
     }
 }
 

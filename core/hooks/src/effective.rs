@@ -239,7 +239,6 @@ fn chain(
     let cx = registry.context(inv, &rootfs, annotations_of(&spec), None);
     let (mut changed, mut calls, mut provenance) = (Vec::new(), Vec::new(), Vec::new());
     for e in registry.active(HookPoint::MutateConfig) {
-        let before = json_of(&spec);
         let mut work = spec.clone();
         let out = dispatch::call(
             e,
@@ -248,9 +247,9 @@ fn chain(
             &cx.with_settings(e.settings.clone()),
             Some(&mut work),
         );
-        let after = json_of(&work);
+        let did_change = out.changed();
+        let (before, after) = out.values.clone().unwrap_or_default();
         let prov = crate::provenance::diff(&e.name, &before, &after);
-        let did_change = before != after;
         calls.push(dispatch::record(
             e,
             HookPoint::MutateConfig,
@@ -279,6 +278,17 @@ fn chain(
         spec = work;
     }
 
+    if let Some(slowest) = calls.iter().max_by_key(|c| c.duration_us) {
+        let total: u64 = calls.iter().map(|c| c.duration_us).sum();
+        tracing::debug!(
+            id = %inv.id,
+            "hooks: {} ran in {:.1} ms (slowest {} {:.1} ms)",
+            calls.len(),
+            total as f64 / 1000.0,
+            slowest.name,
+            slowest.duration_us as f64 / 1000.0
+        );
+    }
     let started = Instant::now();
     let before = spec.clone();
     spec.annotations_mut()
