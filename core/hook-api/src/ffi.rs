@@ -9,7 +9,6 @@ use oci_spec::runtime::Spec;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::ffi::{CString, c_char};
-use std::sync::Mutex;
 
 /// The ABI version this crate implements.
 pub const SIFTER_ABI_VERSION: u32 = 1;
@@ -157,7 +156,7 @@ pub fn handle<T: Hook>(hook: &T, point_bit: u32, req: &[u8]) -> Result<Response,
         });
         return Ok(resp);
     }
-    let collector = Collector::default();
+    let collector = crate::collector::Collector::default();
     let outcome = tracing::subscriber::with_default(collector.clone(), || {
         crate::panic::catch(|| -> Result<Option<Value>, HookError> {
             match point {
@@ -343,61 +342,4 @@ macro_rules! export_hook {
                 .descriptor()
         }
     };
-}
-
-/// Collects `tracing` events during one call into `log` entries.
-#[derive(Clone, Default)]
-struct Collector(std::sync::Arc<Mutex<Vec<LogEntry>>>);
-
-impl Collector {
-    fn take(&self) -> Vec<LogEntry> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
-    }
-}
-
-struct MessageVisitor(String);
-
-impl tracing::field::Visit for MessageVisitor {
-    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "message" {
-            self.0 = format!("{value:?}");
-        } else {
-            self.0.push_str(&format!(" {}={value:?}", field.name()));
-        }
-    }
-    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
-        if field.name() == "message" {
-            self.0 = value.to_string();
-        } else {
-            self.0.push_str(&format!(" {}={value}", field.name()));
-        }
-    }
-}
-
-impl tracing::Subscriber for Collector {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        tracing::span::Id::from_u64(1)
-    }
-    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-    fn event(&self, event: &tracing::Event<'_>) {
-        let level = match *event.metadata().level() {
-            tracing::Level::ERROR | tracing::Level::WARN => "warn",
-            tracing::Level::INFO => "info",
-            _ => "debug",
-        };
-        let mut v = MessageVisitor(String::new());
-        event.record(&mut v);
-        if let Ok(mut log) = self.0.lock() {
-            log.push(LogEntry {
-                level: level.to_string(),
-                message: v.0,
-            });
-        }
-    }
-    fn enter(&self, _: &tracing::span::Id) {}
-    fn exit(&self, _: &tracing::span::Id) {}
 }

@@ -15,6 +15,8 @@ pub mod record;
 pub mod user;
 
 #[cfg(feature = "ffi")]
+mod collector;
+#[cfg(feature = "ffi")]
 pub mod ffi;
 #[cfg(feature = "test-util")]
 pub mod harness;
