@@ -3,8 +3,10 @@
 //! once for crun; every test has its own `--root` under `support::test_tmp()` and random IDs,
 //! and ends by checking that nothing it made remains.
 
+mod attach;
 mod basic;
 mod env;
+mod hooks;
 mod pty;
 mod run;
 mod stress;
@@ -28,6 +30,10 @@ per_runtime!(
     basic::kill_timeout_escalates,
     basic::create_failure_rolls_back,
     basic::pid_file_and_log_formats,
+    attach::detach_and_reattach,
+    attach::attach_stdin_long_root,
+    attach::update_from_stdin,
+    hooks::pre_start_veto,
     run::run_interactive_shell,
     run::run_exit_codes,
     run::run_killed,

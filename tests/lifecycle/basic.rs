@@ -22,6 +22,13 @@ pub fn seed_scenario_attach(runtime: &'static str) {
     );
     assert_eq!(state["bundle"], bundle.to_str().unwrap());
     assert_eq!(state["hooks"], serde_json::json!([]));
+    let mut shown = state.clone();
+    shown["pid"] = serde_json::json!("[PID]");
+    shown["created"] = serde_json::json!("[TIME]");
+    let shown = serde_json::to_string_pretty(&shown)
+        .unwrap()
+        .replace(&id, "[ID]");
+    insta::assert_snapshot!(format!("state_created_{runtime}"), shown);
 
     env.ok(&["start", &id]);
     let state = env.state(&id);

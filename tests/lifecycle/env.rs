@@ -16,6 +16,8 @@ pub struct Env {
     pub fx: Fixture,
     pub root: PathBuf,
     pub runtime: &'static str,
+    /// `--config` for every command, when a test needs a site config.
+    pub config: Option<PathBuf>,
 }
 
 impl Env {
@@ -27,7 +29,12 @@ impl Env {
         support::crun_cgroup_setup();
         let fx = Fixture::new("lifecycle");
         let root = fx.path().join("root");
-        Some(Env { fx, root, runtime })
+        Some(Env {
+            fx,
+            root,
+            runtime,
+            config: None,
+        })
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -51,12 +58,16 @@ impl Env {
 
     /// The global flags every command gets.
     fn global(&self) -> Vec<String> {
-        vec![
+        let mut v = vec![
             "--root".into(),
             self.root.display().to_string(),
             "--runtime".into(),
             self.runtime.into(),
-        ]
+        ];
+        if let Some(c) = &self.config {
+            v.extend(["--config".into(), c.display().to_string()]);
+        }
+        v
     }
 
     /// `sifter --root R --runtime RT oci ARGS…` in-process.

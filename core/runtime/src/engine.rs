@@ -33,6 +33,9 @@ pub struct Engine {
     pub(crate) config: EngineConfig,
     pub(crate) path_env: String,
     warnings: Mutex<Vec<String>>,
+    /// The hook registry, loaded at most once per operation (hooks.md §1: each operation
+    /// loads the hooks as configured at that moment).
+    registry: std::sync::OnceLock<std::result::Result<std::sync::Arc<Registry>, String>>,
 }
 
 impl Engine {
@@ -53,6 +56,7 @@ impl Engine {
             config,
             path_env,
             warnings: Mutex::new(Vec::new()),
+            registry: std::sync::OnceLock::new(),
         }
     }
 
@@ -76,9 +80,22 @@ impl Engine {
         Duration::from_secs(self.config.site.create_timeout())
     }
 
-    /// Loads the hook registry as configured now (hooks.md §1: each operation loads afresh).
-    pub(crate) fn registry(&self) -> std::result::Result<Registry, sifter_hooks::PluginError> {
-        Registry::load(&self.config.site, &self.config.config_path)
+    /// The hook registry as configured now, loaded on first use.
+    pub(crate) fn registry(
+        &self,
+    ) -> std::result::Result<std::sync::Arc<Registry>, sifter_hooks::PluginError> {
+        let cached = self.registry.get_or_init(|| {
+            Registry::load(&self.config.site, &self.config.config_path)
+                .map(std::sync::Arc::new)
+                .map_err(|e| e.to_string())
+        });
+        match cached {
+            Ok(r) => Ok(r.clone()),
+            // PluginError is not Clone: load again to hand the caller the typed error.
+            Err(_) => {
+                Registry::load(&self.config.site, &self.config.config_path).map(std::sync::Arc::new)
+            }
+        }
     }
 
     pub(crate) fn systemd_cgroup(&self) -> bool {
@@ -177,6 +194,11 @@ impl Engine {
         id: &ContainerId,
         prefix: &Prefix,
     ) -> Option<serde_json::Map<String, serde_json::Value>> {
+        // runc and crun keep one directory per container under their --root, which is
+        // sifter's own; without it there is no state, and no runtime call is needed.
+        if !prefix.root.join(id.as_str()).exists() {
+            return None;
+        }
         let out = self
             .call(id, prefix, &RuntimeOp::State { id: id.as_str() })
             .ok()?;

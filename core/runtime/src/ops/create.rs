@@ -16,7 +16,7 @@ use super::{LogFormat, remove_all};
 use crate::conmon::args::{self as conmon_args, ConmonArgs};
 use crate::conmon::spawn::{LaunchError, launch};
 use crate::driver::RuntimeOp;
-use crate::store::{IdLock, Monitor, Pids, Record, mkdir_0700, write_atomic};
+use crate::store::{IdLock, Monitor, Pids, Record, mkdir_0700, write_atomic, write_file};
 use crate::{ContainerId, Engine, Result, RuntimeError, Status, proc};
 use std::path::{Path, PathBuf};
 
@@ -112,17 +112,20 @@ pub(crate) fn prepare(engine: &Engine, req: &CreateRequest, monitor: Monitor) ->
         hook_provenance: Vec::new(),
     };
     let step = (|| {
+        let durable = monitor == Monitor::Conmon;
         mkdir_0700(&cdir, false)?;
-        engine.store.save(&id, &record)?;
+        engine.store.save_with(&id, &record, durable)?;
         mkdir_0700(&engine.store.private_bundle(&id), false)?;
         mkdir_0700(&cdir.join("exit"), false)?;
         let registry = engine.registry()?;
         let inv = crate::hookpoints::invocation(engine, &id, &req.bundle, &req.devices);
         let eff = sifter_hooks::effective::build(&registry, &inv)?;
-        write_atomic(
+        // Not fsynced: it is rebuilt from the user's config on every create.
+        write_file(
             &engine.store.private_bundle(&id).join("config.json"),
             &eff.bytes,
             0o600,
+            false,
         )?;
         record.terminal = eff
             .spec
@@ -141,7 +144,13 @@ pub(crate) fn prepare(engine: &Engine, req: &CreateRequest, monitor: Monitor) ->
             .iter()
             .filter_map(|p| serde_json::to_value(p).ok())
             .collect();
-        engine.store.save(&id, &record)
+        if monitor == Monitor::Direct {
+            // `run` holding the I/O itself: from here on the runtime reports the status
+            // (one record write less on the latency-critical path).
+            record.status = Status::Created;
+            record.started_at = Some(crate::time::now());
+        }
+        engine.store.save_with(&id, &record, durable)
     })();
     match step {
         Ok(()) => Ok(Prepared { id, record, lock }),

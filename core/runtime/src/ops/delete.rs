@@ -17,8 +17,15 @@ use std::time::Duration;
 pub fn delete(engine: &Engine, id: &str, force: bool) -> Result<()> {
     let id = ContainerId::parse(id)?;
     let lock = engine.store.lock(&id)?;
-    let Some(rec) = engine.store.load(&id)? else {
-        return delete_orphan(engine, &id, force, lock);
+    let rec = match engine.store.load(&id) {
+        Ok(Some(rec)) => rec,
+        Ok(None) => return delete_orphan(engine, &id, force, lock),
+        // A record cut short (e.g. a power loss on a disk state root) is an orphan too.
+        Err(RuntimeError::Record { .. }) if force => {
+            let _ = std::fs::remove_file(engine.store.record_path(&id));
+            return delete_orphan(engine, &id, force, lock);
+        }
+        Err(e) => return Err(e),
     };
     delete_locked(engine, &id, rec, force, lock)
 }
@@ -148,4 +155,26 @@ fn delete_orphan(engine: &Engine, id: &ContainerId, force: bool, lock: IdLock) -
     let _ = std::fs::remove_dir_all(cdir);
     lock.remove();
     result.map(|_| ())
+}
+
+/// `oci umount --force` (oci-reference.md §6 item 3): deletes the container whose claim holds
+/// `bundle` with `--force` (hooks included). Returns its ID, `None` when no live container
+/// claims the bundle. The unmount itself stays with `sifter_bundle::umount`.
+pub fn delete_bundle_container(
+    engine: &Engine,
+    bundle: &std::path::Path,
+) -> Result<Option<String>> {
+    let canonical = sifter_bundle::canonical_bundle(bundle)?;
+    let key = sifter_bundle::bundle_key(&canonical);
+    let Some(claim) = sifter_bundle::read_claim(engine.store.root(), &key)? else {
+        return Ok(None);
+    };
+    let Ok(id) = ContainerId::parse(&claim.id) else {
+        return Ok(None);
+    };
+    if !engine.store.record_path(&id).exists() {
+        return Ok(None);
+    }
+    delete(engine, id.as_str(), true)?;
+    Ok(Some(id.to_string()))
 }

@@ -21,7 +21,7 @@ use super::create::{CreateRequest, Prepared, prepare};
 use crate::driver::{RuntimeOp, argv};
 use crate::foreground::{self, Streams};
 use crate::store::Monitor;
-use crate::{ContainerId, Engine, Result, RuntimeError, Status};
+use crate::{ContainerId, Engine, Result, RuntimeError};
 
 pub fn run(engine: &Engine, req: &CreateRequest, streams: Streams<'_>) -> Result<i32> {
     let direct = req.log_path.is_none()
@@ -35,16 +35,7 @@ pub fn run(engine: &Engine, req: &CreateRequest, streams: Streams<'_>) -> Result
 }
 
 fn run_direct(engine: &Engine, req: &CreateRequest, streams: Streams<'_>) -> Result<i32> {
-    let Prepared {
-        id,
-        mut record,
-        lock,
-    } = prepare(engine, req, Monitor::Direct)?;
-    record.status = Status::Created;
-    record.started_at = Some(crate::time::now());
-    if let Err(e) = engine.store.save(&id, &record) {
-        return Err(super::create::rollback(engine, &id, &record, lock, e));
-    }
+    let Prepared { id, record, lock } = prepare(engine, req, Monitor::Direct)?;
     drop(lock);
     let cdir = engine.store.cdir(&id);
     let mut prefix = engine.prefix(&id, &record);

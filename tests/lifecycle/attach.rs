@@ -1,0 +1,96 @@
+//! attach beyond the seed scenario (checklist rows A3, A4, X1, P1): detach keys and a second
+//! attach, attach to a stopped container, a 150-character `--root` (the `/proc/self/fd`
+//! connect), stdin relayed to a `terminal: false` container, `update` from stdin.
+
+use super::env::Env;
+use super::pty::Pty;
+
+pub fn detach_and_reattach(runtime: &'static str) {
+    let Some(env) = Env::new(runtime) else { return };
+    let bundle = env.bundle("b", &["sh"], true);
+    let id = env.id("det");
+    env.ok(&["create", "-b", bundle.to_str().unwrap(), &id]);
+    env.ok(&["start", &id]);
+    let mut pty = Pty::spawn(&env.bin(&["attach", &id]));
+    pty.send("echo one\r");
+    pty.expect_n("one", 2);
+    pty.send("\x10\x11");
+    let (code, out) = pty.wait();
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(&format!(
+            "INFO:    Detached from container {id}; it keeps running"
+        )),
+        "{out}"
+    );
+    assert_eq!(env.status(&id), "running");
+    let mut pty = Pty::spawn(&env.bin(&["attach", &id]));
+    pty.send("exit 4\r");
+    let (code, out) = pty.wait();
+    assert_eq!(code, 4, "{out}");
+    let out = env.oci(&["attach", &id]);
+    assert_eq!(out.status, 255);
+    assert_eq!(
+        out.stderr,
+        format!("FATAL:   cannot attach to container \"{id}\": it is stopped\n")
+    );
+    env.ok(&["delete", &id]);
+    env.assert_clean();
+}
+
+/// In-process attach with a pipe-like stdin, under a 150-character state root.
+pub fn attach_stdin_long_root(runtime: &'static str) {
+    let Some(mut env) = Env::new(runtime) else {
+        return;
+    };
+    let base = env.fx.path().display().to_string().len() + 1;
+    env.root = env.fx.path().join("r".repeat(150 - base));
+    assert_eq!(env.root.display().to_string().len(), 150);
+    let bundle = env.bundle("b", &["cat"], false);
+    let id = env.id("cat");
+    env.ok(&["create", "-b", bundle.to_str().unwrap(), &id]);
+    env.ok(&["start", &id]);
+    let out = env.oci_stdin(&["attach", &id], b"hello\n");
+    assert_eq!(
+        (out.status, out.stdout.as_str()),
+        (0, "hello\n"),
+        "{}",
+        out.stderr
+    );
+    env.ok(&["delete", &id]);
+    env.assert_clean();
+}
+
+/// `update --from-file -` sets the pids limit; bad JSON is refused.
+pub fn update_from_stdin(runtime: &'static str) {
+    let Some(env) = Env::new(runtime) else { return };
+    let bundle = env.bundle("b", &["sleep", "1000"], false);
+    let id = env.id("upd");
+    env.ok(&["create", "-b", bundle.to_str().unwrap(), &id]);
+    env.ok(&["start", &id]);
+    let out = env.oci_stdin(
+        &["update", "--from-file", "-", &id],
+        br#"{"pids":{"limit":64}}"#,
+    );
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let pid = env.state(&id)["pid"].as_i64().unwrap();
+    let cgroups = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap();
+    let path = cgroups
+        .lines()
+        .find_map(|l| l.split_once(":pids:").map(|(_, p)| p.to_string()))
+        .expect("a pids cgroup");
+    let max = std::fs::read_to_string(format!("/sys/fs/cgroup/pids{path}/pids.max")).unwrap();
+    assert_eq!(max.trim(), "64");
+    let out = env.oci_stdin(&["update", "--from-file", "-", &id], b"{nope");
+    assert_eq!(out.status, 255);
+    assert!(
+        out.stderr
+            .starts_with("FATAL:   invalid resources in stdin: "),
+        "{}",
+        out.stderr
+    );
+    let out = env.oci(&["update", &id]);
+    assert_eq!(out.stderr, "FATAL:   you must specify --from-file\n");
+    env.ok(&["delete", "--force", &id]);
+    env.assert_clean();
+}
