@@ -270,3 +270,108 @@ fn preview_equals_create_and_the_user_config_is_untouched() {
     assert_eq!(Sha256::digest(std::fs::read(&user_config).unwrap()), before);
     bx.assert_clean();
 }
+
+#[test]
+fn broken_hooks_fail_create_and_leave_nothing() {
+    let Some(bx) = Rig::new(|hx| {
+        let lua = hx.dir("hooks.d");
+        let plugins = hx.dir("plugins");
+        format!(
+            "[hooks]\nlua_dirs = [\"{}\"]\nplugin_dirs = [\"{}\"]\n",
+            lua.display(),
+            plugins.display()
+        )
+    }) else {
+        return;
+    };
+    let b = bx.bundle(&["true"]);
+    let before = std::fs::read(b.join("config.json")).unwrap();
+    let lua = bx.hx.path("hooks.d");
+    let create = |name: &str| bx.sifter(&["oci", "create", "-b", b.to_str().unwrap(), &id(name)]);
+
+    let script = bx.hx.write(&lua.join("nil.lua"), "return { mutate_config = function(ctx, spec)\n  local dev = nil\n  return dev.minor\nend }\n", 0o644);
+    let out = create("lua");
+    assert_eq!(out.status, 255);
+    assert!(out.stderr.starts_with("FATAL:   hook nil failed in mutate_config: nil.lua:3: attempt to index a nil value (local 'dev')"), "{}", out.stderr);
+    bx.assert_clean();
+
+    std::fs::write(&script, "return { mutate_config = function( }").unwrap();
+    let out = create("syntax");
+    assert_eq!(out.status, 255);
+    assert!(
+        out.stderr.starts_with(&format!(
+            "FATAL:   cannot load hook script {}: nil.lua:1:",
+            script.display()
+        )),
+        "{}",
+        out.stderr
+    );
+    bx.assert_clean();
+    std::fs::remove_file(&script).unwrap();
+
+    let so = plugin(&bx.hx, "plugins", "sifter-test-plugin-wrong-abi");
+    let out = create("abi");
+    assert_eq!(out.status, 255);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "FATAL:   refusing plugin {}: it implements ABI version 2, this sifter implements version 1\n",
+            so.display()
+        )
+    );
+    bx.assert_clean();
+    std::fs::remove_file(&so).unwrap();
+
+    let so = plugin(&bx.hx, "plugins", "sifter-test-plugin-panicking");
+    let out = create("panic");
+    assert_eq!(out.status, 255);
+    assert_eq!(
+        out.stderr.lines().count(),
+        1,
+        "one clean message: {}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.starts_with(&format!(
+            "FATAL:   hook panicking ({}) panicked in mutate_config: index out of bounds",
+            so.display()
+        )),
+        "{}",
+        out.stderr
+    );
+    bx.assert_clean();
+    assert_eq!(std::fs::read(b.join("config.json")).unwrap(), before);
+}
+
+const VETO: &str = r#"return {
+  name = "veto",
+  pre_start = function(ctx) sifter.reject("no jobs on " .. ctx.state.status .. " containers today") end,
+  post_delete = function(ctx) sifter.log.info("cleaned up %s", ctx.container_id) end,
+}
+"#;
+
+#[test]
+fn pre_start_veto_under_run_leaves_nothing() {
+    let Some(bx) = Rig::new(|hx| {
+        let lua = hx.dir("hooks.d");
+        hx.write(&lua.join("veto.lua"), VETO, 0o644);
+        format!(
+            "[hooks]\nlua_dirs = [\"{}\"]\nplugin_dirs = []\n",
+            lua.display()
+        )
+    }) else {
+        return;
+    };
+    let b = bx.bundle(&["true"]);
+    let i = id("veto");
+    let out = bx.sifter(&["oci", "run", "-b", b.to_str().unwrap(), &i]);
+    assert_eq!(out.status, 255);
+    assert!(
+        out.stderr.contains(&format!(
+            "FATAL:   container {i} rejected by hook veto: no jobs on created containers today"
+        )),
+        "{}",
+        out.stderr
+    );
+    bx.assert_clean();
+}
