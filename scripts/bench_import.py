@@ -79,7 +79,7 @@ def scenario_import(env):
                        'mksquashfs "$2/rootfs" "$3" -noappend -no-progress -quiet >/dev/null',
                        "bash", layout, bundle, sqfs)
 
-    a = f"sifter build ({size:.0f} MB, 5 layers)"
+    a = f"sifter build ({size:.0f} MB compressed, 5 layers)"
     b = "umoci unpack + mksquashfs"
     scen = ImportScenario("import", {a: sifter_build, b: umoci_mksquashfs}, [(a, b)],
                           note=f"OCI layout of {size:.0f} MB compressed; same machine, same run")

@@ -115,6 +115,12 @@ fn sandbox_output_and_quiet_mode() {
         "opaque directory kept a lower entry"
     );
     assert!(!dir.join("etc/doomed").exists(), "whiteout did not delete");
+    // mtimes come from the tar headers, directories included (set after the last layer).
+    use std::os::unix::fs::MetadataExt;
+    for p in ["opq/upper", "opq"] {
+        let m = fs::symlink_metadata(dir.join(p)).unwrap();
+        assert_eq!(m.mtime(), 1_700_000_000, "mtime of {p}");
+    }
     assert!(
         fs::read_to_string(dir.join(".singularity.d/env/10-docker2singularity.sh"))
             .unwrap()

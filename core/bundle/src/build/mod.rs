@@ -77,10 +77,11 @@ impl Source {
         staging: &Path,
         opts: &BuildOptions,
         progress: &mut dyn oci::Progress,
+        interrupted: oci::Interrupted,
     ) -> Result<Prepared> {
         match self {
             Source::Dir(dir) => dir::prepare(dir),
-            Source::Oci(s) => oci::prepare(s, staging, &opts.arch, progress),
+            Source::Oci(s) => oci::prepare(s, staging, &opts.arch, progress, interrupted),
         }
     }
 }
@@ -205,7 +206,7 @@ pub fn build_with_progress(
         Some(signal) => Err(BundleError::Interrupted { signal }),
         None => Ok(()),
     };
-    let prepared = source.prepare(staging.path(), opts, progress);
+    let prepared = source.prepare(staging.path(), opts, progress, &|| signals.pending());
     interrupted()?;
     let prepared = prepared?;
 

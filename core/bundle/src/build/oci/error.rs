@@ -110,6 +110,8 @@ pub enum ImportError {
         "--sandbox needs an OCI image source (oci:, oci-archive: or docker-archive:), not {source_desc}"
     )]
     SandboxSource { source_desc: String },
+    #[error("interrupted by {signal}")]
+    Interrupted { signal: String },
     #[error("cannot write {}", path.display())]
     WriteFile {
         path: PathBuf,

@@ -46,8 +46,14 @@ impl Applier {
         }
     }
 
-    /// Applies every entry of the uncompressed tar `tar`; `on_entry` is called after each.
-    pub fn apply(&mut self, layer: &str, tar: impl Read, on_entry: &mut dyn FnMut()) -> Result<()> {
+    /// Applies every entry of the uncompressed tar `tar`; `on_entry` is called after each and
+    /// stops the layer with its error (an interruption).
+    pub fn apply(
+        &mut self,
+        layer: &str,
+        tar: impl Read,
+        on_entry: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<()> {
         let mut st = LayerState {
             name: layer,
             created: HashSet::new(),
@@ -62,7 +68,7 @@ impl Applier {
             let name = OsString::from(OsStr::from_bytes(&entry.path_bytes()));
             let meta = Meta::from_entry(&mut entry).map_err(read_err)?;
             self.entry(&mut st, &name, &mut entry, &meta)?;
-            on_entry();
+            on_entry()?;
         }
         Ok(())
     }

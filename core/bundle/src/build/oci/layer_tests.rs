@@ -30,7 +30,7 @@ fn tar_of(entries: &[(&str, EntryType, &str)]) -> Vec<u8> {
 fn apply(root: &Path, layers: &[Vec<u8>]) -> Result<()> {
     let mut a = Applier::new(root);
     for (i, l) in layers.iter().enumerate() {
-        a.apply(&format!("layer{i}"), &l[..], &mut || {})?;
+        a.apply(&format!("layer{i}"), &l[..], &mut || Ok(()))?;
     }
     a.finish()
 }
@@ -151,4 +151,27 @@ fn escapes_are_refused() {
             .contains("escapes the root filesystem")
     );
     assert!(!t.path().join("outside").exists());
+}
+
+#[test]
+fn an_interruption_stops_the_layer_after_the_current_entry() {
+    let t = tempfile::tempdir().unwrap();
+    let f = EntryType::Regular;
+    let l = tar_of(&[("a", f, "1"), ("b", f, "2"), ("c", f, "3")]);
+    let mut calls = 0;
+    let mut on_entry = || {
+        calls += 1;
+        if calls == 1 {
+            Ok(())
+        } else {
+            Err(ImportError::Interrupted {
+                signal: "SIGINT".into(),
+            })
+        }
+    };
+    let e = Applier::new(t.path())
+        .apply("l", &l[..], &mut on_entry)
+        .unwrap_err();
+    assert_eq!(e.to_string(), "interrupted by SIGINT");
+    assert_eq!(tree(t.path()), ["a", "b"]);
 }

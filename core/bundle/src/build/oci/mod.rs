@@ -76,14 +76,19 @@ pub fn resolve(source: &OciSource, arch: &str) -> Result<(Store, ResolvedImage)>
     Ok((store, image))
 }
 
+/// Returns the name of a signal received since the last call (SIGINT, SIGTERM, SIGHUP), if any.
+pub type Interrupted<'a> = &'a dyn Fn() -> Option<String>;
+
 /// Unpacks the image `source` for `linux/<arch>` into the empty directory `rootfs`, then adds
-/// the `/.singularity.d` files. On error `rootfs` holds a partial tree: the caller's
-/// `Staging` guard removes it.
+/// the `/.singularity.d` files. `interrupted` is polled after every layer entry, so a signal
+/// stops a long import promptly. On error `rootfs` holds a partial tree: the caller's staging
+/// directory guard removes it.
 pub fn import(
     source: &OciSource,
     arch: &str,
     rootfs: &Path,
     progress: &mut dyn Progress,
+    interrupted: Interrupted,
 ) -> Result<ImportedImage> {
     let span = tracing::info_span!("import", source = %source.path().display(), arch);
     let _enter = span.enter();
@@ -117,11 +122,15 @@ pub fn import(
         let mut last = 0u64;
         {
             let mut on_entry = || {
+                if let Some(signal) = interrupted() {
+                    return Err(ImportError::Interrupted { signal });
+                }
                 let now = counter.get();
                 if now - last >= 1 << 20 {
                     last = now;
                     progress.layer_bytes(now);
                 }
+                Ok(())
             };
             applier.apply(&name, &mut stream, &mut on_entry)?;
         }
@@ -182,13 +191,14 @@ pub fn prepare(
     staging: &Path,
     arch: &Arch,
     progress: &mut dyn Progress,
+    interrupted: Interrupted,
 ) -> crate::Result<super::Prepared> {
     let rootfs = staging.join("rootfs");
     fs::create_dir(&rootfs).map_err(|source| ImportError::WriteFile {
         path: rootfs.clone(),
         source,
     })?;
-    let image = import(source, arch.go_name(), &rootfs, progress)?;
+    let image = import(source, arch.go_name(), &rootfs, progress, interrupted)?;
     progress.step("squashing the root filesystem");
     Ok(super::Prepared {
         root: rootfs,
@@ -223,7 +233,11 @@ pub fn build_sandbox(
         path: dest.to_path_buf(),
         source,
     })?;
-    let image = import(source, arch.go_name(), &staging.rootfs(), progress)?;
+    // As for SIF builds (build/mod.rs): a signal becomes an error, so the staging dir goes.
+    let signals = crate::signals::SignalGuard::block();
+    let image = import(source, arch.go_name(), &staging.rootfs(), progress, &|| {
+        signals.pending()
+    })?;
     staging
         .into_sandbox(dest)
         .map_err(|source| ImportError::WriteFile {
