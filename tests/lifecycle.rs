@@ -25,6 +25,7 @@ macro_rules! per_runtime {
 
 per_runtime!(
     basic::seed_scenario_attach,
+    basic::umount_force_deletes_the_container,
     basic::pause_resume_exec,
     basic::kill_by_name_and_number,
     basic::kill_timeout_escalates,

@@ -9,7 +9,7 @@ use super::pty::Pty;
 /// then every command on the ID says it does not exist.
 pub fn seed_scenario_attach(runtime: &'static str) {
     let Some(env) = Env::new(runtime) else { return };
-    let bundle = env.bundle("busybox", &["sh"], true);
+    let bundle = env.mount_busybox("busybox");
     let id = env.id("busybox1");
     let out = env.ok(&["create", "-b", bundle.to_str().unwrap(), &id]);
     let state = env.state(&id);
@@ -55,6 +55,33 @@ pub fn seed_scenario_attach(runtime: &'static str) {
             format!("FATAL:   container \"{id}\" does not exist\n")
         );
     }
+    env.ok(&["umount", bundle.to_str().unwrap()]);
+    assert!(!bundle.exists());
+    env.assert_clean();
+}
+
+/// `umount` of a bundle with a running container is refused; `umount --force` deletes the
+/// container (through the engine) and then unmounts (checklist U1).
+pub fn umount_force_deletes_the_container(runtime: &'static str) {
+    let Some(env) = Env::new(runtime) else { return };
+    let bundle = env.mount_busybox("busybox");
+    let id = env.id("um");
+    env.ok(&["create", "-b", bundle.to_str().unwrap(), &id]);
+    env.ok(&["start", &id]);
+    let out = env.oci(&["umount", bundle.to_str().unwrap()]);
+    assert_eq!(out.status, 255);
+    assert!(
+        out.stderr
+            .contains(&format!("is in use by container \"{id}\"")),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(env.status(&id), "running");
+    let out = env.oci(&["umount", "--force", bundle.to_str().unwrap()]);
+    assert_eq!((out.status, out.stderr.as_str()), (0, ""));
+    assert!(!bundle.exists());
+    let out = env.oci(&["state", &id]);
+    assert_eq!(out.status, 255);
     env.assert_clean();
 }
 

@@ -114,6 +114,18 @@ impl Env {
         bundle
     }
 
+    /// `oci mount` of a private copy of `busybox_amd64.sif` at `<tmp>/<name>` (asserting
+    /// success); the config is the generated one (`sh` with a terminal).
+    pub fn mount_busybox(&self, name: &str) -> PathBuf {
+        let sif = self.path("busybox_amd64.sif");
+        if !sif.exists() {
+            std::fs::copy(support::reference_image("busybox_amd64.sif"), &sif).unwrap();
+        }
+        let bundle = self.path(name);
+        self.ok(&["mount", sif.to_str().unwrap(), bundle.to_str().unwrap()]);
+        bundle
+    }
+
     pub fn write_config(&self, bundle: &Path, args: &[&str], terminal: bool) {
         let config = config(&bundle.join("rootfs"), args, terminal);
         std::fs::write(
