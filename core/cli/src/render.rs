@@ -275,17 +275,70 @@ fn subcommand_path(args: &[OsString]) -> Option<String> {
 /// whatever `SIFTER_LOG` asks for (off by default; user-facing warnings go through `warning`).
 pub fn init_tracing(global: &GlobalArgs) {
     use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::prelude::*;
     let filter = if global.debug {
         EnvFilter::new("debug")
     } else {
         EnvFilter::try_from_env("SIFTER_LOG").unwrap_or_else(|_| EnvFilter::new("off"))
     };
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let fmt = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_target(false)
         .without_time()
+        .with_filter(filter);
+    let hook_log = HookLog {
+        quiet: global.quiet,
+        debug: global.debug,
+    };
+    let _ = tracing_subscriber::registry()
+        .with(fmt)
+        .with(hook_log)
         .try_init();
+}
+
+/// Hook log lines (`sifter.log.*` in Lua, the `log` of a dylib response; target `sifter::lua`
+/// or a `plugin_log` field) as `INFO:`/`WARNING:` lines unless `--quiet` (hooks.md §10.1);
+/// with `--debug` the fmt layer above prints them, so nothing is printed twice.
+struct HookLog {
+    quiet: bool,
+    debug: bool,
+}
+
+struct HookLogVisitor {
+    message: String,
+    plugin_log: bool,
+}
+
+impl tracing::field::Visit for HookLogVisitor {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        match field.name() {
+            "message" => self.message = format!("{value:?}"),
+            "plugin_log" => self.plugin_log = true,
+            _ => {}
+        }
+    }
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for HookLog {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        let mut v = HookLogVisitor {
+            message: String::new(),
+            plugin_log: false,
+        };
+        event.record(&mut v);
+        if event.metadata().target() != "sifter::lua" && !v.plugin_log {
+            return;
+        }
+        let level = match *event.metadata().level() {
+            tracing::Level::ERROR | tracing::Level::WARN => "WARNING",
+            tracing::Level::INFO => "INFO",
+            _ => "DEBUG",
+        };
+        // With --debug the fmt layer prints every event itself.
+        if level != "DEBUG" && !self.quiet && !self.debug {
+            eprintln!("{:<8} {}", format!("{level}:"), v.message);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -149,9 +149,9 @@ impl DylibHook {
         let (result, log) = ffi::interpret(status, &body, point);
         for entry in log {
             match entry.level.as_str() {
-                "warn" => tracing::warn!(hook = %self.name, "{}", entry.message),
-                "info" => tracing::info!(hook = %self.name, "{}", entry.message),
-                _ => tracing::debug!(hook = %self.name, "{}", entry.message),
+                "warn" => tracing::warn!(hook = %self.name, plugin_log = true, "{}", entry.message),
+                "info" => tracing::info!(hook = %self.name, plugin_log = true, "{}", entry.message),
+                _ => tracing::debug!(hook = %self.name, plugin_log = true, "{}", entry.message),
             }
         }
         match result? {
