@@ -1,10 +1,9 @@
 //! A converted image runs its own entrypoint: `sifter build` from a docker-archive, then
 //! `sifter oci mount` derives the process from the stored `oci-config.json` (Entrypoint + Cmd,
-//! Env, WorkingDir), and the container prints its working directory, an env value and its
+//! Env, WorkingDir), and `sifter oci run` prints the container's working directory, an env value and its
 //! arguments. Also: `--sandbox` output, progress lines and quiet mode.
 
 use std::fs;
-use std::process::Command;
 
 use super::{build, make_image, sh};
 use crate::support::{self, Fixture, sifter};
@@ -33,6 +32,9 @@ fn converted_image_runs_its_entrypoint_with_env_and_cwd() {
 
     let bundle = fx.path().join("bundle");
     let root = fx.path().join("state");
+    // No site hooks: this test is about the image, not the host's policy.
+    let empty_config = fx.path().join("sifter.toml");
+    fs::write(&empty_config, "[hooks]\nlua_dirs = []\nplugin_dirs = []\n").unwrap();
     let m = sifter([
         "--root",
         root.to_str().unwrap(),
@@ -56,34 +58,31 @@ fn converted_image_runs_its_entrypoint_with_env_and_cwd() {
     );
     assert_eq!(process["cwd"], "/data");
 
-    // Run it with runc on a copy of the generated config without a terminal (the test has
-    // none), so the output can be captured.
+    // `oci run` it without a terminal (the test has none), so the output can be captured:
+    // the user's config.json is theirs to edit.
     let mut cfg = config.clone();
     cfg["process"]["terminal"] = serde_json::Value::Bool(false);
-    let run_bundle = fx.path().join("run-bundle");
-    fs::create_dir(&run_bundle).unwrap();
     fs::write(
-        run_bundle.join("config.json"),
+        bundle.join("config.json"),
         serde_json::to_vec_pretty(&cfg).unwrap(),
     )
     .unwrap();
     let id = format!("sifter-import-{}", std::process::id());
-    let runc_root = fx.path().join("runc");
-    let out = Command::new("runc")
-        .arg("--root")
-        .arg(&runc_root)
-        .args(["run", "--bundle"])
-        .arg(&run_bundle)
-        .arg(&id)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "runc: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(stdout, "cwd=/data foo=bar-baz\narg0=from-cmd\n");
+    let out = sifter([
+        "--root",
+        root.to_str().unwrap(),
+        "--runtime",
+        "runc",
+        "--config",
+        empty_config.to_str().unwrap(),
+        "oci",
+        "run",
+        "-b",
+        bundle.to_str().unwrap(),
+        &id,
+    ]);
+    assert_eq!(out.status, 0, "oci run: {}", out.stderr);
+    assert_eq!(out.stdout, "cwd=/data foo=bar-baz\narg0=from-cmd\n");
 
     let u = sifter([
         "--root",
