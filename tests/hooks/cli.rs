@@ -194,3 +194,37 @@ fn check_reports_every_problem_at_once() {
         out.stderr
     );
 }
+
+/// architecture.md §7: `inventory` drops registrations of crates the binary never names, so
+/// every compiled-in plugin crate under `plugins/` (all but the cdylib) must be listed.
+#[test]
+fn every_compiled_plugin_crate_is_registered() {
+    let hx = Hx::new();
+    let cfg = hx.site("[hooks]\nlua_dirs = []\nplugin_dirs = []\n");
+    let out = run(&cfg, &["list", "--format", "json"]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let names: Vec<&str> = v["hooks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["name"].as_str().unwrap())
+        .collect();
+    let mut crates = Vec::new();
+    for e in std::fs::read_dir(repo_root().join("plugins")).unwrap() {
+        let dir = e.unwrap().path();
+        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+        if manifest.contains("crate-type = [\"cdylib\"") {
+            continue;
+        }
+        crates.push(dir.file_name().unwrap().to_string_lossy().into_owned());
+    }
+    crates.sort();
+    assert_eq!(crates, ["bind-policy", "cdi"]);
+    for c in &crates {
+        assert!(
+            names.contains(&c.as_str()),
+            "plugin crate {c} is not registered: {names:?}"
+        );
+    }
+}
