@@ -1,7 +1,8 @@
 //! A converted image runs its own entrypoint: `sifter build` from a docker-archive, then
 //! `sifter oci mount` derives the process from the stored `oci-config.json` (Entrypoint + Cmd,
-//! Env, WorkingDir), and `sifter oci run` prints the container's working directory, an env value and its
-//! arguments. Also: `--sandbox` output, progress lines and quiet mode.
+//! Env, WorkingDir), and `sifter oci run` prints the container's working directory, an env
+//! value and its argument. Also: `--sandbox` output, progress lines, quiet mode, and the
+//! platform picked from a multi-platform index.
 
 use std::fs;
 
@@ -135,4 +136,100 @@ fn sandbox_output_and_quiet_mode() {
     let again = sifter(["build", "--sandbox", dir.to_str().unwrap(), &src]);
     assert_eq!(again.status, 255, "{}", again.stderr);
     assert!(dir.join("opq/upper").exists());
+    // A plain directory source has nothing to unpack.
+    let other = fx.path().join("other");
+    let plain = sifter([
+        "build",
+        "--sandbox",
+        other.to_str().unwrap(),
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(plain.status, 255);
+    assert!(
+        plain.stderr.contains("--sandbox needs an OCI image source"),
+        "{}",
+        plain.stderr
+    );
+    assert!(!other.exists());
+}
+
+/// Wraps the umoci image into a two-platform image index (linux/amd64 and linux/arm64, the
+/// arm64 entry sharing the layers under its own config) tagged `multi`.
+const MULTI_PLATFORM: &str = r#"
+import hashlib, json, sys
+d = sys.argv[1]
+def blob(digest):
+    return open(f"{d}/blobs/sha256/{digest[7:]}", "rb").read()
+def put(b):
+    h = hashlib.sha256(b).hexdigest()
+    open(f"{d}/blobs/sha256/{h}", "wb").write(b)
+    return "sha256:" + h, len(b)
+index = json.load(open(f"{d}/index.json"))
+top = index["manifests"][0]
+entries = []
+for arch in ["amd64", "arm64"]:
+    m = json.loads(blob(top["digest"]))
+    cfg = json.loads(blob(m["config"]["digest"]))
+    cfg["architecture"] = arch
+    m["config"]["digest"], m["config"]["size"] = put(json.dumps(cfg).encode())
+    md, ms = put(json.dumps(m).encode())
+    entries.append({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": md,
+                    "size": ms, "platform": {"architecture": arch, "os": "linux"}})
+idx = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": entries}
+id_, is_ = put(json.dumps(idx).encode())
+index["manifests"].append({"mediaType": "application/vnd.oci.image.index.v1+json", "digest": id_,
+                           "size": is_, "annotations": {"org.opencontainers.image.ref.name": "multi"}})
+json.dump(index, open(f"{d}/index.json", "w"))
+"#;
+
+#[test]
+fn a_multi_platform_index_gives_the_host_platform_or_arch() {
+    if !support::privileged() {
+        return;
+    }
+    let fx = Fixture::new("import");
+    let img = make_image(&fx);
+    let st = std::process::Command::new("python3")
+        .args(["-c", MULTI_PLATFORM])
+        .arg(&img.layout)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let src = format!("oci:{}:multi", img.layout.display());
+    let host = sifter_sif::Arch::host();
+    for (arch, expect) in [
+        (None, host.go_name().to_string()),
+        (Some("arm64"), "arm64".to_string()),
+    ] {
+        let sif = fx.path().join(format!("{expect}.sif"));
+        let mut args = vec!["--quiet", "build"];
+        if let Some(a) = arch {
+            args.extend(["--arch", a]);
+        }
+        args.extend([sif.to_str().unwrap(), src.as_str()]);
+        build(&args);
+        let image = sifter_sif::SifImage::open(&sif).unwrap();
+        let part = image
+            .primary_partition()
+            .unwrap()
+            .partition()
+            .unwrap()
+            .clone();
+        assert_eq!(part.arch.go_name(), expect, "{args:?}");
+    }
+    let out = sifter([
+        "build",
+        "--arch",
+        "riscv64",
+        fx.path().join("r.sif").to_str().unwrap(),
+        &src,
+    ]);
+    assert_eq!(out.status, 255);
+    assert!(
+        out.stderr.contains("no image for platform linux/riscv64")
+            && out.stderr.contains("(available: linux/amd64, linux/arm64)"),
+        "{}",
+        out.stderr
+    );
+    assert!(!fx.path().join("r.sif").exists());
 }
