@@ -24,15 +24,28 @@ pub fn make_tree(root: &Path) {
     let secret = root.join("home/user/secret");
     std::fs::write(&secret, "s3cret").unwrap();
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let (uid, gid) = secret_owner();
     nix::unistd::chown(
         &secret,
-        Some(nix::unistd::Uid::from_raw(1234)),
-        Some(nix::unistd::Gid::from_raw(5678)),
+        Some(nix::unistd::Uid::from_raw(uid)),
+        Some(nix::unistd::Gid::from_raw(gid)),
     )
     .unwrap();
     std::fs::create_dir_all(root.join("tmp")).unwrap();
     std::fs::set_permissions(root.join("tmp"), std::fs::Permissions::from_mode(0o1777)).unwrap();
     std::fs::write(root.join("with space.txt"), "x").unwrap();
+}
+
+/// The owner given to `home/user/secret`: another user when we are root (CI), else ourselves.
+pub fn secret_owner() -> (u32, u32) {
+    if nix::unistd::geteuid().is_root() {
+        (1234, 5678)
+    } else {
+        (
+            nix::unistd::geteuid().as_raw(),
+            nix::unistd::getegid().as_raw(),
+        )
+    }
 }
 
 /// Every path under `root`, relative, sorted, with its mode, owner and mtime.
@@ -208,10 +221,9 @@ fn build_round_trip_reads_back_and_unsquashfs_lists_the_tree() {
     let want: Vec<String> = tree_state(&tree).into_iter().map(|t| t.0).collect();
     assert_eq!(names, want);
     let secret = listing.iter().find(|e| e.0 == "home/user/secret").unwrap();
-    assert_eq!(
-        (secret.1.as_str(), secret.2.as_str()),
-        ("-rw-------", "1234/5678")
-    );
+    let (uid, gid) = secret_owner();
+    assert_eq!(secret.1, "-rw-------");
+    assert_eq!(secret.2, format!("{uid}/{gid}"));
     let tmp = listing.iter().find(|e| e.0 == "tmp").unwrap();
     assert_eq!(tmp.1, "drwxrwxrwt");
     assert_eq!(
