@@ -311,3 +311,18 @@ fn in_place_partition_leaves_its_bytes_alone() {
         Err(SifError::InPlaceNotLast { id: 1 })
     ));
 }
+
+#[test]
+fn objects_aligned_to_64_kib_read_back() {
+    let mut w = SifWriter::deterministic();
+    w.add(ObjectInput::bytes(DataType::Generic, "a", vec![1; 10]));
+    let id = w.add(ObjectInput::bytes(DataType::Generic, "b", vec![2; 70_000]).alignment(65536));
+    let mut out = Vec::new();
+    w.write_to(&mut out, Path::new("mem")).unwrap();
+    let img = SifImage::from_reader(Cursor::new(&out), Path::new("mem")).unwrap();
+    let d = img.descriptor(id).unwrap();
+    assert_eq!(d.offset, 65536);
+    assert_eq!(d.size_with_padding, 65536 - (32176 + 10) + 70_000);
+    assert_eq!(out[65536..65536 + 70_000], [2; 70_000]);
+    assert!(out[32186..65536].iter().all(|&b| b == 0));
+}
