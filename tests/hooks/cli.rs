@@ -228,3 +228,40 @@ fn every_compiled_plugin_crate_is_registered() {
         );
     }
 }
+
+#[test]
+fn preview_as_user_fills_ctx_user_from_passwd() {
+    let hx = Hx::new();
+    let b = hx.bundle("b");
+    let lua = hx.dir("hooks.d");
+    hx.write(&lua.join("who.lua"), "return { mutate_config = function(ctx, spec)\n  sifter.spec.add_annotation(spec, 'who', ctx.user.name .. ':' .. ctx.user.uid)\nend }\n", 0o644);
+    let cfg = hx.site(&format!(
+        "[hooks]\nlua_dirs = [\"{}\"]\nplugin_dirs = []\n",
+        lua.display()
+    ));
+    let out = run(
+        &cfg,
+        &["preview", "-b", b.to_str().unwrap(), "--as-user", "nobody"],
+    );
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("\"who\": \"nobody:65534\""),
+        "{}",
+        out.stdout
+    );
+    let out = run(
+        &cfg,
+        &[
+            "preview",
+            "-b",
+            b.to_str().unwrap(),
+            "--as-user",
+            "no-such-user-x",
+        ],
+    );
+    assert_eq!(out.status, 255);
+    assert_eq!(
+        out.stderr,
+        "FATAL:   unknown user \"no-such-user-x\" for --as-user (not in the passwd data)\n"
+    );
+}

@@ -91,6 +91,28 @@ fn deny_privileged_default_set_is_the_mount_default() {
     assert_eq!(listed, want);
 }
 
+/// The fixture is byte for byte what `oci mount` writes for busybox (oci-reference.md §4.5):
+/// `sifter_bundle::config` for its image config `{"Env": [PATH], "Cmd": ["sh"]}`.
+#[test]
+fn fixture_is_the_config_oci_mount_writes() {
+    let image = sifter_bundle::image_config::ImageConfig {
+        cmd: vec!["sh".into()],
+        env: vec!["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into()],
+        ..Default::default()
+    };
+    let host = sifter_bundle::config::HostInfo {
+        bundle: FIXTURE_BUNDLE.into(),
+        entry_point: None,
+        passwd: None,
+    };
+    let spec = sifter_bundle::config::generate(&image, &host).spec;
+    let written = String::from_utf8(sifter_bundle::config::to_bytes(&spec)).unwrap();
+    let fixture =
+        std::fs::read_to_string(repo_root().join("tests/fixtures/hooks/busybox-config.json"))
+            .unwrap();
+    assert_eq!(written, fixture);
+}
+
 #[test]
 fn label_annotations_golden() {
     let hx = Hx::new();
