@@ -127,7 +127,7 @@ impl UserInfo {
             std::env::var("SUDO_GID").ok(),
             std::env::var("SUDO_USER").ok(),
         );
-        UserInfo::resolve(&UserSources {
+        let user = UserInfo::resolve(&UserSources {
             real_uid,
             real_gid,
             sudo_uid: su.as_deref(),
@@ -135,7 +135,22 @@ impl UserInfo {
             sudo_user: sn.as_deref(),
             passwd: &passwd,
             group: &group,
-        })
+        });
+        #[cfg(feature = "ffi")]
+        if let Some(claimed) = sn.as_deref()
+            && user.via_sudo
+            && claimed != user.name
+        {
+            tracing::warn!(
+                sudo_user = claimed,
+                uid = user.uid,
+                "SUDO_USER {claimed} disagrees with the passwd name {} of SUDO_UID {}; using {}",
+                user.name,
+                user.uid,
+                user.name
+            );
+        }
+        user
     }
 
     /// Fills every field from passwd and group text for `who` (a uid or a name), as
