@@ -277,7 +277,16 @@ fn start_conmon(engine: &Engine, id: &ContainerId, record: &mut Record) -> Resul
         exit_dir: cdir.join("exit"),
         terminal: record.terminal,
     };
-    let argv = conmon_args::argv(&args);
+    let mut argv = conmon_args::argv(&args);
+    // conmon's working directory is CDIR/bundle (§5.6), never the caller's, which might sit
+    // inside a bundle that is later unmounted. posix_spawn has no portable chdir action, so
+    // coreutils `env --chdir` does it when present.
+    let env_bin = Path::new("/usr/bin/env");
+    if env_bin.exists() {
+        let mut chdir = std::ffi::OsString::from("--chdir=");
+        chdir.push(&args.bundle);
+        argv.splice(0..0, [env_bin.as_os_str().to_owned(), chdir]);
+    }
     let conmon_log = cdir.join("conmon.log");
     let launched = launch(
         engine.spawner.as_ref(),

@@ -21,6 +21,7 @@ pub(crate) fn spawn(engine: &Engine, id: &ContainerId) -> Result<(i32, Option<u6
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
+        .current_dir("/")
         .process_group(0);
     tracing::debug!(program = %exe.display(), %id, "starting the log relay");
     let mut child = cmd.spawn().map_err(|source| RuntimeError::Spawn {
