@@ -194,10 +194,12 @@ pub fn prepare(
     interrupted: Interrupted,
 ) -> crate::Result<super::Prepared> {
     let rootfs = staging.join("rootfs");
-    fs::create_dir(&rootfs).map_err(|source| ImportError::WriteFile {
-        path: rootfs.clone(),
-        source,
-    })?;
+    fs::create_dir(&rootfs)
+        .and_then(|()| root::set_dir_mode(&rootfs))
+        .map_err(|source| ImportError::WriteFile {
+            path: rootfs.clone(),
+            source,
+        })?;
     let image = import(source, arch.go_name(), &rootfs, progress, interrupted)?;
     progress.step("squashing the root filesystem");
     Ok(super::Prepared {

@@ -41,6 +41,13 @@ pub fn clean(name: &OsStr) -> Option<Vec<OsString>> {
     Some(out)
 }
 
+/// Makes a directory sifter created 0755, whatever the process umask (implicit parents, the
+/// root itself, `/.singularity.d`), as umoci does.
+pub fn set_dir_mode(path: &Path) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o755))
+}
+
 /// A staging directory that layers are unpacked into.
 #[derive(Debug)]
 pub struct Root {
@@ -123,6 +130,7 @@ impl Root {
                     fs::DirBuilder::new()
                         .mode(0o755)
                         .create(&host)
+                        .and_then(|()| set_dir_mode(&host))
                         .map_err(|e| ResolveError::Io(host.clone(), e))?;
                     created(&rel);
                     stack = rel;

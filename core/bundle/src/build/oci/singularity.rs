@@ -170,6 +170,7 @@ pub fn write(
     for d in dirs {
         if let Some(p) = place(root, d)? {
             fs::DirBuilder::new().mode(0o755).create(&p)?;
+            fs::set_permissions(&p, fs::Permissions::from_mode(0o755))?; // whatever the umask
         }
     }
     for (path, bytes, mode) in files {

@@ -27,6 +27,7 @@ impl Staging {
         };
         let dir = make(&parent).or_else(|_| make(Path::new("/var/tmp")))?;
         fs::create_dir(dir.path().join("rootfs"))?;
+        super::root::set_dir_mode(&dir.path().join("rootfs"))?;
         Ok(Staging { dir: Some(dir) })
     }
 
