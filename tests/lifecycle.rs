@@ -8,6 +8,7 @@ mod basic;
 mod env;
 mod hooks;
 mod pty;
+mod rules;
 mod run;
 mod stress;
 
@@ -34,11 +35,16 @@ per_runtime!(
     attach::detach_and_reattach,
     attach::attach_stdin_long_root,
     attach::update_from_stdin,
+    attach::attach_resize,
+    attach::attach_before_start_and_exec_tty,
     hooks::pre_start_veto,
     run::run_interactive_shell,
     run::run_exit_codes,
     run::run_killed,
     run::run_forwards_sigterm,
+    rules::bundle_claim_and_duplicate_id,
+    rules::list_matches_state,
+    rules::recorded_runtime_wins,
     stress::twenty_concurrent,
     stress::same_id_races,
     stress::killed_during_create,

@@ -94,3 +94,53 @@ pub fn update_from_stdin(runtime: &'static str) {
     env.ok(&["delete", "--force", &id]);
     env.assert_clean();
 }
+
+/// A resize of the caller's terminal reaches the container (through conmon's ctl FIFO).
+pub fn attach_resize(runtime: &'static str) {
+    let Some(env) = Env::new(runtime) else { return };
+    let bundle = env.bundle("b", &["sh"], true);
+    let id = env.id("rs");
+    env.ok(&["create", "-b", bundle.to_str().unwrap(), &id]);
+    env.ok(&["start", &id]);
+    let mut pty = Pty::spawn(&env.bin(&["attach", &id]));
+    pty.send("echo ready\r");
+    pty.expect_n("ready", 2);
+    pty.resize(30, 100);
+    // SIGWINCH goes to sifter, which writes the ctl FIFO; give the chain a moment.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    pty.send("stty size\r");
+    pty.expect("30 100");
+    pty.send("exit 3\r");
+    let (code, out) = pty.wait();
+    assert_eq!(code, 3, "{out}");
+    env.ok(&["delete", &id]);
+    env.assert_clean();
+}
+
+/// Attached while `created`: the output of the later start arrives (row A4); `exec -t`
+/// gets a terminal (row E2).
+pub fn attach_before_start_and_exec_tty(runtime: &'static str) {
+    let Some(env) = Env::new(runtime) else { return };
+    let bundle = env.bundle("b", &["sh", "-c", "echo started; sleep 1000"], false);
+    let id = env.id("early");
+    env.ok(&["create", "-b", bundle.to_str().unwrap(), &id]);
+    let out = std::thread::scope(|s| {
+        let attached = s.spawn(|| env.oci(&["attach", &id]));
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        env.ok(&["start", &id]);
+        let pty = Pty::spawn(&env.bin(&["exec", "-t", &id, "tty"]));
+        pty.expect("/dev/pts/");
+        let (code, _) = pty.wait();
+        assert_eq!(code, 0);
+        env.ok(&["kill", &id, "KILL"]);
+        attached.join().unwrap()
+    });
+    assert_eq!(
+        (out.status, out.stdout.as_str()),
+        (137, "started\n"),
+        "{}",
+        out.stderr
+    );
+    env.ok(&["delete", &id]);
+    env.assert_clean();
+}

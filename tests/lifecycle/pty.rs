@@ -8,6 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub struct Pty {
+    /// `/dev/pts/N`, for resizing with `stty -F`.
+    pub slave_path: std::path::PathBuf,
     master: std::fs::File,
     child: Child,
     out: Arc<Mutex<Vec<u8>>>,
@@ -18,6 +20,9 @@ impl Pty {
     pub fn spawn(cmd: &Command) -> Pty {
         let pty = openpty(None, None).unwrap();
         let slave = std::fs::File::from(pty.slave);
+        use std::os::fd::AsRawFd;
+        let slave_path =
+            std::fs::read_link(format!("/proc/self/fd/{}", slave.as_raw_fd())).unwrap();
         let mut c = Command::new("setsid");
         c.arg("-c").arg(cmd.get_program()).args(cmd.get_args());
         c.stdin(Stdio::from(slave.try_clone().unwrap()))
@@ -36,7 +41,12 @@ impl Pty {
                 sink.lock().unwrap().extend_from_slice(&buf[..n]);
             }
         });
-        Pty { master, child, out }
+        Pty {
+            slave_path,
+            master,
+            child,
+            out,
+        }
     }
 
     pub fn output(&self) -> String {
@@ -58,6 +68,17 @@ impl Pty {
 
     pub fn expect(&self, text: &str) {
         self.expect_n(text, 1);
+    }
+
+    /// Sets the terminal size (the kernel then signals SIGWINCH to the foreground group).
+    pub fn resize(&self, rows: u16, cols: u16) {
+        let st = Command::new("stty")
+            .arg("-F")
+            .arg(&self.slave_path)
+            .args(["rows", &rows.to_string(), "cols", &cols.to_string()])
+            .status()
+            .unwrap();
+        assert!(st.success());
     }
 
     pub fn send(&mut self, bytes: &str) {
