@@ -223,8 +223,8 @@ fn ordering_across_kinds_and_duplicate_names() {
         problems.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
         [format!(
             "duplicate hook name \"example\": {} and {}",
-            so.display(),
-            dup.display()
+            dup.display(),
+            so.display()
         )]
     );
 }

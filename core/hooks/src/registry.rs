@@ -172,10 +172,14 @@ impl Registry {
                 continue;
             }
             if let Some(first) = entries.iter().find(|e| e.name == name) {
+                // Both origins, in byte order, so the message does not depend on load order.
+                let mut both = [first.origin.clone(), h.origin];
+                both.sort();
+                let [first, second] = both;
                 problems.push(PluginError::Duplicate {
                     name,
-                    first: first.origin.clone(),
-                    second: h.origin,
+                    first,
+                    second,
                 });
                 continue;
             }

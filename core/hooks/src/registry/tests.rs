@@ -141,7 +141,7 @@ fn duplicates_and_bad_names_are_refused() {
     let msgs: Vec<String> = p.iter().map(|e| e.to_string()).collect();
     assert_eq!(
         msgs[0],
-        "duplicate hook name \"a\": builtin and /etc/sifter/hooks.d/a.lua"
+        "duplicate hook name \"a\": /etc/sifter/hooks.d/a.lua and builtin"
     );
     assert!(
         msgs[1].starts_with("invalid hook name \"Bad\" in builtin"),
