@@ -29,6 +29,7 @@ pub enum AttachEnd {
 
 pub fn attach(engine: &Engine, id: &str, streams: Streams<'_>) -> Result<AttachEnd> {
     let id = ContainerId::parse(id)?;
+    let _span = tracing::debug_span!("attach", id = %id).entered();
     let rec = engine.record(&id)?;
     let (status, _) = engine.status(&id, &rec);
     status.check(Op::Attach, id.as_str())?;

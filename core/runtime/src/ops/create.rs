@@ -40,6 +40,8 @@ pub(crate) struct Prepared {
 }
 
 pub fn create(engine: &Engine, req: &CreateRequest) -> Result<i32> {
+    let _span =
+        tracing::debug_span!("create", id = %req.id, bundle = %req.bundle.display()).entered();
     let prepared = prepare(engine, req, Monitor::Conmon)?;
     let Prepared {
         id,

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 pub fn delete(engine: &Engine, id: &str, force: bool) -> Result<()> {
     let id = ContainerId::parse(id)?;
+    let _span = tracing::debug_span!("delete", id = %id).entered();
     let lock = engine.store.lock(&id)?;
     let rec = match engine.store.load(&id) {
         Ok(Some(rec)) => rec,

@@ -23,6 +23,7 @@ pub struct ExecRequest {
 
 pub fn exec(engine: &Engine, req: &ExecRequest, streams: Streams<'_>) -> Result<i32> {
     let id = ContainerId::parse(&req.id)?;
+    let _span = tracing::debug_span!("exec", id = %id).entered();
     for e in &req.env {
         if e.split_once('=').is_none_or(|(k, _)| k.is_empty()) {
             return Err(RuntimeError::InvalidEnv { entry: e.clone() });

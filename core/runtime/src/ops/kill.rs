@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 pub fn kill(engine: &Engine, id: &str, signal: &str, timeout_s: u32) -> Result<()> {
     let id = ContainerId::parse(id)?;
+    let _span = tracing::debug_span!("kill", id = %id).entered();
     let signum = crate::signal::parse(signal)?;
     let (_lock, rec) = engine.lock_record(&id)?;
     let (status, _) = engine.status(&id, &rec);

@@ -7,6 +7,7 @@ use crate::{ContainerId, Engine, Op, Result};
 
 pub fn pause(engine: &Engine, id: &str) -> Result<()> {
     let id = ContainerId::parse(id)?;
+    let _span = tracing::debug_span!("pause", id = %id).entered();
     let (_lock, rec) = engine.lock_record(&id)?;
     let (status, _) = engine.status(&id, &rec);
     status.check(Op::Pause, id.as_str())?;

@@ -6,6 +6,7 @@ use crate::{ContainerId, Engine, Op, Result};
 
 pub fn resume(engine: &Engine, id: &str) -> Result<()> {
     let id = ContainerId::parse(id)?;
+    let _span = tracing::debug_span!("resume", id = %id).entered();
     let (_lock, rec) = engine.lock_record(&id)?;
     let (status, _) = engine.status(&id, &rec);
     status.check(Op::Resume, id.as_str())?;

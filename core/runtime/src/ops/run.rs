@@ -24,9 +24,11 @@ use crate::store::Monitor;
 use crate::{ContainerId, Engine, Result, RuntimeError};
 
 pub fn run(engine: &Engine, req: &CreateRequest, streams: Streams<'_>) -> Result<i32> {
+    let _span = tracing::debug_span!("run", id = %req.id, bundle = %req.bundle.display()).entered();
     let direct = req.log_path.is_none()
         && req.pid_file.is_none()
         && !crate::hookpoints::has_pre_start(engine);
+    tracing::debug!(direct, "run path");
     if direct {
         run_direct(engine, req, streams)
     } else {

@@ -9,6 +9,7 @@ use crate::{ContainerId, Engine, Op, Result};
 
 pub fn start(engine: &Engine, id: &str) -> Result<()> {
     let id = ContainerId::parse(id)?;
+    let _span = tracing::debug_span!("start", id = %id).entered();
     let (_lock, mut rec) = engine.lock_record(&id)?;
     let id = &id;
     let (status, _) = engine.status(id, &rec);

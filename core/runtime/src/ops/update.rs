@@ -10,6 +10,7 @@ use crate::{ContainerId, Engine, Op, Result, RuntimeError};
 /// `source_name` is the path as given, or `stdin`.
 pub fn update(engine: &Engine, id: &str, resources: &[u8], source_name: &str) -> Result<()> {
     let id = ContainerId::parse(id)?;
+    let _span = tracing::debug_span!("update", id = %id).entered();
     let parsed: oci_spec::runtime::LinuxResources =
         serde_json::from_slice(resources).map_err(|e| RuntimeError::InvalidResources {
             source_name: source_name.to_string(),
