@@ -324,3 +324,30 @@ fn provenance_attributes_each_edit() {
         ]
     );
 }
+
+#[test]
+fn invalid_output_blames_the_hook() {
+    let hx = Hx::new();
+    let b = hx.bundle("b");
+    let dir = hx.dir("lua");
+    let rel = hx.write(
+        &dir.join("rel.lua"),
+        "return { mutate_config = function(ctx, spec)\n  table.insert(spec.mounts, { destination = 'data', type = 'tmpfs', source = 'tmpfs' })\nend }",
+        0o644,
+    );
+    let e = build(&registry(vec![lua(&rel)], ""), &inv(&b))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "hook rel produced an invalid config: mounts[7].destination \"data\" is not absolute"
+    );
+    let env = hx.write(&dir.join("env.lua"), "return { mutate_config = function(ctx, spec)\n  table.insert(spec.process.env, 'NOEQUALS')\nend }", 0o644);
+    let e = build(&registry(vec![lua(&env)], ""), &inv(&b))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "hook env produced an invalid config: process.env[2] \"NOEQUALS\" has no '='"
+    );
+}
