@@ -57,7 +57,7 @@ impl Env {
     }
 
     /// The global flags every command gets.
-    fn global(&self) -> Vec<String> {
+    pub fn global(&self) -> Vec<String> {
         let mut v = vec![
             "--root".into(),
             self.root.display().to_string(),
