@@ -39,6 +39,7 @@ per_runtime!(
     attach::attach_before_start_and_exec_tty,
     hooks::pre_start_veto,
     hooks::run_fires_each_point_once,
+    hooks::vanished_hook_warns_at_delete,
     run::run_interactive_shell,
     run::run_exit_codes,
     run::run_killed,

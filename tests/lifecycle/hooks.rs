@@ -137,3 +137,25 @@ fn strip_ansi(s: &str) -> String {
     }
     out
 }
+
+/// A hook that ran at `pre_start` and is gone by `delete` gives a WARNING; delete still
+/// succeeds (hooks.md §1).
+pub fn vanished_hook_warns_at_delete(runtime: &'static str) {
+    let Some(mut env) = Env::new(runtime) else {
+        return;
+    };
+    with_script(&mut env, "probe", ALL_POINTS);
+    let bundle = env.bundle("b", &["sleep", "1000"], false);
+    let id = env.id("gone");
+    env.ok(&["create", "-b", bundle.to_str().unwrap(), &id]);
+    env.ok(&["start", &id]);
+    std::fs::remove_file(env.path("hooks.d/probe.lua")).unwrap();
+    let out = env.ok(&["delete", "--force", &id]);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "WARNING: hook \"probe\" ran at pre_start of container \"{id}\" but is no longer registered; its post_delete cannot run\n"
+        )
+    );
+    env.assert_clean();
+}

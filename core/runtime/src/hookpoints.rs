@@ -95,6 +95,24 @@ pub fn post_delete(engine: &Engine, id: &ContainerId, rec: &Record) {
             return;
         }
     };
+    // hooks.md §1: a hook that ran at pre_start but is gone (or disabled) now cannot clean up.
+    let ran: std::collections::BTreeSet<&str> = rec
+        .hook_calls
+        .iter()
+        .filter(|c| c.get("point").and_then(|p| p.as_str()) == Some("pre_start"))
+        .filter_map(|c| c.get("name").and_then(|n| n.as_str()))
+        .collect();
+    for name in ran {
+        let present = registry
+            .entries()
+            .iter()
+            .any(|e| e.name == name && e.enabled);
+        if !present {
+            engine.warn(format!(
+                "hook \"{name}\" ran at pre_start of container \"{id}\" but is no longer registered; its post_delete cannot run"
+            ));
+        }
+    }
     if !registry.has_point(sifter_hooks::HookPoint::PostDelete) {
         return;
     }
