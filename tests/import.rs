@@ -219,6 +219,22 @@ fn squashfs_content_equals_umoci_unpack_for_every_source_format() {
             "oci-config.json of {src}"
         );
     }
+    // --deterministic: two conversions are byte-identical (what sifter adds is dated by the
+    // image's newest entry, not the clock).
+    let det: Vec<Vec<u8>> = (0..2)
+        .map(|i| {
+            let sif = fx.path().join(format!("det{i}.sif"));
+            build(&[
+                "--quiet",
+                "build",
+                "--deterministic",
+                sif.to_str().unwrap(),
+                &sources[2],
+            ]);
+            fs::read(&sif).unwrap()
+        })
+        .collect();
+    assert!(det[0] == det[1], "--deterministic conversions differ");
     // Whatever the format, the xattr survives into the squashfs (umoci's listing cannot show it).
     let x = sh(
         r#"off=$2; d=$(mktemp -d); unsquashfs -o "$off" -d "$d/r" "$1" /data/keep/k >/dev/null

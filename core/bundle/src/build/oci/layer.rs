@@ -28,13 +28,18 @@ const OPAQUE: &str = ".wh..wh..opq";
 pub struct Applier {
     root: Root,
     is_root: bool,
-    dir_times: BTreeMap<PathBuf, (i64, u32)>,
+    /// Directory mtimes to set at the end: from the last header, or `None` for directories
+    /// sifter made (implicit parents), which get the newest mtime of the image.
+    dir_times: BTreeMap<PathBuf, Option<(i64, u32)>>,
+    /// The newest mtime of any entry, so what sifter adds is as reproducible as the layers.
+    newest: i64,
 }
 
 /// What one layer's application has made (whiteouts must not hide it).
 struct LayerState<'a> {
     name: &'a str,
     created: HashSet<PathBuf>,
+    implicit: Vec<PathBuf>,
 }
 
 impl Applier {
@@ -43,6 +48,7 @@ impl Applier {
             root: Root::new(root),
             is_root: nix::unistd::geteuid().is_root(),
             dir_times: BTreeMap::new(),
+            newest: 0,
         }
     }
 
@@ -57,6 +63,7 @@ impl Applier {
         let mut st = LayerState {
             name: layer,
             created: HashSet::new(),
+            implicit: Vec::new(),
         };
         let mut archive = tar::Archive::new(tar);
         let read_err = |source| ImportError::LayerRead {
@@ -70,15 +77,31 @@ impl Applier {
             self.entry(&mut st, &name, &mut entry, &meta)?;
             on_entry()?;
         }
+        for p in st.implicit {
+            self.dir_times.entry(p).or_insert(None);
+        }
         Ok(())
     }
 
-    /// Sets the directory mtimes recorded while applying (after the last layer).
-    pub fn finish(&self) -> Result<()> {
-        for (rel, (secs, nanos)) in &self.dir_times {
+    /// The newest mtime of the entries applied so far.
+    pub fn newest(&self) -> i64 {
+        self.newest
+    }
+
+    /// Records a directory made after the layers, so `finish` sets its mtime too.
+    pub fn add_dir(&mut self, rel: &Path) {
+        self.dir_times.entry(rel.to_path_buf()).or_insert(None);
+    }
+
+    /// Sets the directory mtimes recorded while applying (after the last layer), the root's
+    /// included.
+    pub fn finish(&mut self) -> Result<()> {
+        self.add_dir(Path::new(""));
+        for (rel, time) in &self.dir_times {
+            let (secs, nanos) = time.unwrap_or((self.newest, 0));
             let host = self.root.host(rel);
             if fs::symlink_metadata(&host).is_ok_and(|m| m.is_dir()) {
-                meta::set_times(&host, *secs, *nanos).map_err(|source| ImportError::WriteFile {
+                meta::set_times(&host, secs, nanos).map_err(|source| ImportError::WriteFile {
                     path: host.clone(),
                     source,
                 })?;
@@ -214,8 +237,9 @@ impl Applier {
         let host = self.root.host(rel);
         meta::apply(&host, m, self.is_root).map_err(|e| self.write_err(st, shown, rel, e))?;
         if m.kind.is_dir() {
-            self.dir_times.insert(rel.to_path_buf(), m.mtime);
+            self.dir_times.insert(rel.to_path_buf(), Some(m.mtime));
         }
+        self.newest = self.newest.max(m.mtime.0);
         Ok(())
     }
 
@@ -252,10 +276,11 @@ impl Applier {
         shown: &str,
         create: bool,
     ) -> std::result::Result<PathBuf, Option<ImportError>> {
-        let created = &mut st.created;
+        let (created, implicit) = (&mut st.created, &mut st.implicit);
         self.root
             .resolve_dir(parents, create, &mut |p| {
                 created.insert(p.to_path_buf());
+                implicit.push(p.to_path_buf());
             })
             .map_err(|e| {
                 Some(match e {

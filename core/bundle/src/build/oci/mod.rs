@@ -167,10 +167,16 @@ pub fn import(
     let image_config = config.image_config();
     let labels = image_config.labels();
     let root = root::Root::new(rootfs);
-    singularity::write(&root, &image_config, &labels).map_err(|source| ImportError::WriteFile {
-        path: rootfs.join(".singularity.d"),
-        source,
-    })?;
+    let made =
+        singularity::write(&root, &image_config, &labels, applier.newest()).map_err(|source| {
+            ImportError::WriteFile {
+                path: rootfs.join(".singularity.d"),
+                source,
+            }
+        })?;
+    for d in &made {
+        applier.add_dir(d);
+    }
     applier.finish()?;
     Ok(ImportedImage {
         oci_config: image_config.to_reference_json(),

@@ -12,8 +12,10 @@ use std::ffi::OsString;
 use std::fs;
 use std::io;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::PathBuf;
 
 use super::config::{ImageConfig, labels_json};
+use super::meta::set_times;
 use super::root::Root;
 
 const SOURCE_ENV: &str = "for script in /.singularity.d/env/*.sh; do\n    if [ -f \"$script\" ]; then\n        . \"$script\"\n    fi\ndone\n";
@@ -88,12 +90,16 @@ eval \"set ${{SINGULARITY_OCI_RUN}}\"\nexec \"$@\"\n",
     )
 }
 
-/// Writes the tree into `root` (after the layers). Existing paths are left alone.
+/// Writes the tree into `root` (after the layers), files and links dated `time`. Existing
+/// paths are left alone. Returns the directories it made (relative), whose mtimes the caller
+/// sets last.
 pub fn write(
     root: &Root,
     config: &ImageConfig,
     labels: &BTreeMap<String, String>,
-) -> io::Result<()> {
+    time: i64,
+) -> io::Result<Vec<PathBuf>> {
+    let mut made = Vec::new();
     let env = config.env.clone().unwrap_or_default();
     let ep = config.entrypoint.clone().unwrap_or_default();
     let cmd = config.cmd.clone().unwrap_or_default();
@@ -168,30 +174,33 @@ pub fn write(
         ("environment", ".singularity.d/env/90-environment.sh"),
     ];
     for d in dirs {
-        if let Some(p) = place(root, d)? {
+        if let Some(p) = place(root, d, &mut made)? {
             fs::DirBuilder::new().mode(0o755).create(&p)?;
             fs::set_permissions(&p, fs::Permissions::from_mode(0o755))?; // whatever the umask
+            made.push(p.strip_prefix(root.path()).unwrap_or(&p).to_path_buf());
         }
     }
     for (path, bytes, mode) in files {
-        if let Some(p) = place(root, path)? {
+        if let Some(p) = place(root, path, &mut made)? {
             fs::write(&p, bytes)?;
             fs::set_permissions(&p, fs::Permissions::from_mode(mode))?;
+            set_times(&p, time, 0)?;
         }
     }
     for (path, target) in links {
-        if let Some(p) = place(root, path)? {
+        if let Some(p) = place(root, path, &mut made)? {
             std::os::unix::fs::symlink(target, &p)?;
+            set_times(&p, time, 0)?;
         }
     }
-    Ok(())
+    Ok(made)
 }
 
 /// The host path for `rel` when nothing is there yet and its parents resolve inside the root.
-fn place(root: &Root, rel: &str) -> io::Result<Option<std::path::PathBuf>> {
+fn place(root: &Root, rel: &str, made: &mut Vec<PathBuf>) -> io::Result<Option<PathBuf>> {
     let comps: Vec<OsString> = rel.split('/').map(OsString::from).collect();
     let (last, parents) = comps.split_last().expect("non-empty");
-    let Ok(parent) = root.resolve_dir(parents, true, &mut |_| {}) else {
+    let Ok(parent) = root.resolve_dir(parents, true, &mut |p| made.push(p.to_path_buf())) else {
         tracing::warn!(
             path = rel,
             "not adding it: its directory does not resolve inside the image"
