@@ -31,6 +31,11 @@ pub fn run_exit_codes(runtime: &'static str) {
     env.write_config(&bundle, &["sh", "-c", "echo done"], false);
     let out = env.oci(&["run", "-b", bundle.to_str().unwrap(), &id]);
     assert_eq!((out.status, out.stdout.as_str()), (0, "done\n"));
+    // `terminal: true` without a terminal on stdin: conmon's pty stands in.
+    env.write_config(&bundle, &["sh", "-c", "tty; exit 9"], true);
+    let out = env.oci(&["run", "-b", bundle.to_str().unwrap(), &id]);
+    assert_eq!(out.status, 9, "{}", out.stderr);
+    assert!(out.stdout.starts_with("/dev/pts/"), "{:?}", out.stdout);
     // R3: stdin from a pipe reaches the container, EOF included.
     env.write_config(&bundle, &["cat"], false);
     let out = env.oci_stdin(&["run", "-b", bundle.to_str().unwrap(), &id], b"hi\n");

@@ -1,7 +1,8 @@
 //! `oci run` (oci-reference.md §2.5.7): create, attach, start, wait, delete, with the hooks
 //! firing exactly as for the separate commands. Two paths:
 //!
-//! **direct** (no `pre_start` hook registered, no `--log-path`, no `--pid-file`): the
+//! **direct** (no `pre_start` hook registered, no `--log-path`, no `--pid-file`, and a
+//! terminal on stdin if the container wants one): the
 //! foreground sifter holds the I/O itself through the runtime's own `run`, which is what makes
 //! the latency goal reachable. Effects, in order:
 //! 1. the create steps up to the private bundle (`mutate_config` hooks, record, claim);
@@ -22,11 +23,17 @@ use crate::driver::{RuntimeOp, argv};
 use crate::foreground::{self, Streams};
 use crate::store::Monitor;
 use crate::{ContainerId, Engine, Result, RuntimeError};
+use std::os::fd::AsFd;
 
 pub fn run(engine: &Engine, req: &CreateRequest, streams: Streams<'_>) -> Result<i32> {
     let _span = tracing::debug_span!("run", id = %req.id, bundle = %req.bundle.display()).entered();
+    // The runtime's own `run` wants a real terminal on stdin for `terminal: true` (runc opens
+    // /dev/tty, crun calls tcgetattr); without one, conmon's pty does the job.
+    let tty_ok = !wants_terminal(&req.bundle)
+        || (streams.is_stdio && crate::tty::is_tty(std::io::stdin().as_fd()));
     let direct = req.log_path.is_none()
         && req.pid_file.is_none()
+        && tty_ok
         && !crate::hookpoints::has_pre_start(engine);
     tracing::debug!(direct, "run path");
     if direct {
@@ -109,6 +116,15 @@ fn run_conmon(engine: &Engine, req: &CreateRequest, streams: Streams<'_>) -> Res
         source: Box::new(e),
     })?;
     Ok(code)
+}
+
+/// `process.terminal` of the user's config (false when unreadable: create reports that).
+fn wants_terminal(bundle: &std::path::Path) -> bool {
+    std::fs::read(bundle.join("config.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v["process"]["terminal"].as_bool())
+        .unwrap_or(false)
 }
 
 /// The delete steps with `--force` semantics for a container this `run` made.
