@@ -52,8 +52,9 @@ impl Applier {
         }
     }
 
-    /// Applies every entry of the uncompressed tar `tar`; `on_entry` is called after each and
-    /// stops the layer with its error (an interruption).
+    /// Applies every entry of the uncompressed tar `tar`; `on_entry` is called after each
+    /// entry and every MiB of a large file, and stops the layer with its error (an
+    /// interruption).
     pub fn apply(
         &mut self,
         layer: &str,
@@ -74,7 +75,7 @@ impl Applier {
             let mut entry = entry.map_err(read_err)?;
             let name = OsString::from(OsStr::from_bytes(&entry.path_bytes()));
             let meta = Meta::from_entry(&mut entry).map_err(read_err)?;
-            self.entry(&mut st, &name, &mut entry, &meta)?;
+            self.entry(&mut st, &name, &mut entry, &meta, on_entry)?;
             on_entry()?;
         }
         for p in st.implicit {
@@ -116,6 +117,7 @@ impl Applier {
         name: &OsStr,
         data: &mut dyn Read,
         m: &Meta,
+        on_entry: &mut dyn FnMut() -> Result<()>,
     ) -> Result<()> {
         let shown = name.to_string_lossy().into_owned();
         let lname = st.name.to_string();
@@ -196,10 +198,19 @@ impl Applier {
                     .custom_flags(libc::O_NOFOLLOW)
                     .open(&host)
                     .map_err(werr)?;
-                io::copy(data, &mut f).map_err(|source| ImportError::LayerRead {
-                    layer: lname.clone(),
-                    source,
-                })?;
+                // In 1 MiB steps, so progress and interruptions are seen inside big files.
+                loop {
+                    let n = io::copy(&mut data.take(1 << 20), &mut f).map_err(|source| {
+                        ImportError::LayerRead {
+                            layer: lname.clone(),
+                            source,
+                        }
+                    })?;
+                    if n == 0 {
+                        break;
+                    }
+                    on_entry()?;
+                }
             }
             EntryType::Symlink => {
                 let target = m
