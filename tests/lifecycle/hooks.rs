@@ -15,7 +15,7 @@ return {
 "#;
 
 /// A trusted hook directory with `script` as `<name>.lua`, and a site config naming it.
-fn with_script(env: &mut Env, name: &str, script: &str) {
+pub(super) fn with_script(env: &mut Env, name: &str, script: &str) {
     let dir = env.path("hooks.d");
     std::fs::create_dir(&dir).unwrap();
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -60,7 +60,7 @@ pub fn pre_start_veto(runtime: &'static str) {
     env.assert_clean();
 }
 
-const ALL_POINTS: &str = r#"
+pub(super) const ALL_POINTS: &str = r#"
 return {
   name = "probe",
   mutate_config = function(ctx, spec) end,

@@ -75,25 +75,33 @@ pub fn run_killed(runtime: &'static str) {
     env.assert_clean();
 }
 
-/// SIGTERM to sifter reaches the container (whose trap exits 42).
+/// SIGTERM to sifter reaches the container (whose trap exits 42), on the direct path and,
+/// with a `pre_start` hook registered, through conmon (`RT kill`).
 pub fn run_forwards_sigterm(runtime: &'static str) {
-    let Some(env) = Env::new(runtime) else { return };
-    let script = "trap 'exit 42' TERM; while :; do sleep 0.1; done";
-    let bundle = env.bundle("b", &["sh", "-c", script], false);
-    let id = env.id("rt");
-    let mut child = env
-        .bin(&["run", "-b", bundle.to_str().unwrap(), &id])
-        .stdin(std::process::Stdio::null())
-        .spawn()
+    for through_conmon in [false, true] {
+        let Some(mut env) = Env::new(runtime) else {
+            return;
+        };
+        if through_conmon {
+            super::hooks::with_script(&mut env, "probe", super::hooks::ALL_POINTS);
+        }
+        let script = "trap 'exit 42' TERM; while :; do sleep 0.1; done";
+        let bundle = env.bundle("b", &["sh", "-c", script], false);
+        let id = env.id("rt");
+        let mut child = env
+            .bin(&["run", "-b", bundle.to_str().unwrap(), &id])
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        wait_running(&env, &id);
+        std::thread::sleep(Duration::from_millis(300));
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(child.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        )
         .unwrap();
-    wait_running(&env, &id);
-    std::thread::sleep(Duration::from_millis(300));
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    )
-    .unwrap();
-    let st = child.wait().unwrap();
-    assert_eq!(st.code(), Some(42));
-    env.assert_clean();
+        let st = child.wait().unwrap();
+        assert_eq!(st.code(), Some(42), "through conmon: {through_conmon}");
+        env.assert_clean();
+    }
 }
