@@ -2,7 +2,8 @@
 //! through a symlink that leaves the root (relative and absolute), a truncated gzip layer and a
 //! layer whose content does not match its digest. Each is refused with an error naming the
 //! layer or blob; nothing is written outside the staging directory, and neither the SIF (or
-//! sandbox) nor the staging directory is left behind.
+//! sandbox) nor the staging directory is left behind. The same builder also makes two valid
+//! but unusual layers (multi-frame zstd, multi-member gzip), which must be read whole.
 
 use std::fs;
 use std::path::Path;
@@ -10,7 +11,7 @@ use std::path::Path;
 use crate::support::{self, Fixture, sifter};
 
 const HOSTILE: &str = r#"
-import gzip, hashlib, io, json, os, sys, tarfile
+import gzip, hashlib, io, json, os, subprocess, sys, tarfile
 mode, d, outside, arch = sys.argv[1:5]
 os.makedirs(d + "/blobs/sha256")
 def put(b, media):
@@ -39,6 +40,14 @@ media = "application/vnd.oci.image.layer.v1.tar"
 if mode == "truncated-gzip":
     gz = gzip.compress(layer, mtime=0)
     ld = put(gz[: len(gz) // 2], media + "+gzip")
+elif mode == "zstd-multiframe":
+    h = len(layer) // 2
+    z = b"".join(subprocess.run(["zstd", "-q", "-c"], input=p, capture_output=True, check=True).stdout
+                 for p in (layer[:h], layer[h:]))
+    ld = put(z, media + "+zstd")
+elif mode == "gzip-multimember":
+    h = len(layer) // 2
+    ld = put(gzip.compress(layer[:h], mtime=0) + gzip.compress(layer[h:], mtime=0), media + "+gzip")
 elif mode == "wrong-digest":
     fake = hashlib.sha256(tar([("ok", F, b"other\n", "")])).hexdigest()
     open(f"{d}/blobs/sha256/{fake}", "wb").write(layer)
@@ -54,14 +63,8 @@ open(d + "/index.json", "w").write(json.dumps({"schemaVersion": 2, "manifests": 
 open(d + "/oci-layout", "w").write('{"imageLayoutVersion": "1.0.0"}')
 "#;
 
-fn sha(path: &Path) -> Vec<u8> {
-    use sha2::Digest;
-    sha2::Sha256::digest(fs::read(path).unwrap()).to_vec()
-}
-
-/// Builds the hostile image `mode`, converts it (to a SIF, or a sandbox), and checks the
-/// refusal; returns the transcript for the snapshot.
-fn refused(fx: &Fixture, mode: &str, sandbox: bool, expect: &str) -> String {
+/// Writes the image `mode` with the script above; returns its `oci:` source.
+fn image(fx: &Fixture, mode: &str) -> (std::path::PathBuf, String) {
     let dir = fx.path().join(mode);
     let outside = fx.path().join(format!("{mode}-outside"));
     fs::create_dir(&outside).unwrap();
@@ -74,10 +77,23 @@ fn refused(fx: &Fixture, mode: &str, sandbox: bool, expect: &str) -> String {
         .status()
         .unwrap();
     assert!(status.success());
+    let src = format!("oci:{}", layout.display());
+    (dir, src)
+}
+
+fn sha(path: &Path) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(fs::read(path).unwrap()).to_vec()
+}
+
+/// Builds the hostile image `mode`, converts it (to a SIF, or a sandbox), and checks the
+/// refusal; returns the transcript for the snapshot.
+fn refused(fx: &Fixture, mode: &str, sandbox: bool, expect: &str) -> String {
+    let (dir, src) = image(fx, mode);
+    let outside = fx.path().join(format!("{mode}-outside"));
     let out_dir = dir.join("out");
     fs::create_dir(&out_dir).unwrap();
     let target = out_dir.join(if sandbox { "box" } else { "out.sif" });
-    let src = format!("oci:{}", layout.display());
     let passwd = sha(Path::new("/etc/passwd"));
     let mut args = vec!["build"];
     if sandbox {
@@ -140,5 +156,32 @@ fn hostile_archives_are_refused_and_leave_nothing_behind() {
             t.replace_range(at..at + 71, "[DIGEST]");
         }
         insta::assert_snapshot!(format!("hostile_{mode}"), t);
+    }
+}
+
+/// Valid but unusual compression: a zstd layer of two frames and a gzip layer of two members
+/// (both legal, both written by some tools) decompress whole.
+#[test]
+fn multi_frame_zstd_and_multi_member_gzip_layers_are_read_whole() {
+    if !support::privileged() {
+        return;
+    }
+    let fx = Fixture::new("import");
+    for mode in ["zstd-multiframe", "gzip-multimember"] {
+        let (dir, src) = image(&fx, mode);
+        let sandbox = dir.join("box");
+        let out = sifter([
+            "--quiet",
+            "build",
+            "--sandbox",
+            sandbox.to_str().unwrap(),
+            &src,
+        ]);
+        assert_eq!(out.status, 0, "{mode}: {}", out.stderr);
+        assert_eq!(
+            fs::read_to_string(sandbox.join("ok")).unwrap(),
+            "fine\n",
+            "{mode}"
+        );
     }
 }
