@@ -7,7 +7,7 @@ packages=(
   runc crun conmon                 # OCI runtimes and the container monitor
   squashfs-tools squashfuse fuse3  # mksquashfs/unsquashfs, the --fuse mount path
   busybox-static                   # the demo and test root filesystems
-  umoci skopeo                     # OCI image layouts for the import tests
+  umoci skopeo zstd                # OCI image layouts and zstd layers for the import tests
   jq util-linux procps             # test helpers: losetup, findmnt, ps
   python3-jsonschema               # test helper: runtime-spec schema validation
   pkg-config gcc make              # C parts of crates (vendored Lua)
