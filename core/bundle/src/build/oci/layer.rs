@@ -157,7 +157,11 @@ impl Applier {
             if last_str.starts_with(".wh..wh.") {
                 return Ok(()); // aufs bookkeeping (.wh..wh.plnk, .wh..wh.aufs): not content
             }
-            let hidden = parent.join(&last_str[WH.len()..]);
+            let target = OsStr::from_bytes(&last.as_bytes()[WH.len()..]);
+            if target.is_empty() || target == "." || target == ".." {
+                return Err(escape()); // `.wh..` would hide the parent, `.wh...` its parent
+            }
+            let hidden = parent.join(target);
             if !st.created.contains(&hidden) {
                 self.root
                     .remove(&hidden)

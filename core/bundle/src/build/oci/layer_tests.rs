@@ -143,6 +143,12 @@ fn escapes_are_refused() {
         e.contains("writes through symlink \"abs\" whose target") && e.contains("is absolute"),
         "{e}"
     );
+    for wh in ["a/.wh...", "a/.wh..", "a/.wh."] {
+        let l = tar_of(&[("a/", EntryType::Directory, ""), (wh, f, "")]);
+        let e = apply(&root, &[l]).unwrap_err().to_string();
+        assert!(e.ends_with("escapes the root filesystem"), "{wh}: {e}");
+    }
+    assert!(root.exists());
     let hl = tar_of(&[("h", EntryType::Link, "../outside")]);
     assert!(
         apply(&root, &[hl])
