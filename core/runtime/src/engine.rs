@@ -60,6 +60,14 @@ impl Engine {
         }
     }
 
+    /// An engine with another `RuntimeDriver` (the recording fake of the unit tests).
+    pub fn with_driver(config: EngineConfig, driver: Box<dyn RuntimeDriver>) -> Engine {
+        Engine {
+            driver,
+            ..Engine::new(config)
+        }
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }

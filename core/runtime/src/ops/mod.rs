@@ -15,6 +15,9 @@ pub mod start;
 pub mod state;
 pub mod update;
 
+#[cfg(test)]
+mod tests;
+
 use crate::store::Record;
 use crate::{ContainerId, Engine, Result, RuntimeError};
 use nix::sys::signal::{Signal, kill};

@@ -1,0 +1,131 @@
+//! Unit tests of the operations against a recording `RuntimeDriver` (no runtime, no root):
+//! which runtime calls each operation makes, in which order, and what it refuses first.
+
+use crate::driver::{Prefix, RuntimeDriver, RuntimeOp, argv};
+use crate::engine::{Engine, EngineConfig};
+use crate::store::{Monitor, Pids, Record, mkdir_0700};
+use crate::{ContainerId, Result, Status};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// Records each call's subcommand and answers `state` with a fixed status.
+struct Recording {
+    calls: Arc<Mutex<Vec<String>>>,
+    status: &'static str,
+}
+
+impl RuntimeDriver for Recording {
+    fn call(&self, prefix: &Prefix, op: &RuntimeOp, _cwd: &Path) -> Result<Vec<u8>> {
+        let line: Vec<String> = argv(prefix, op)
+            .iter()
+            .skip(6)
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        self.calls.lock().unwrap().push(line.join(" "));
+        Ok(format!(r#"{{"id":"c1","pid":42,"status":"{}"}}"#, self.status).into_bytes())
+    }
+}
+
+fn engine(root: &Path, status: &'static str) -> (Engine, Arc<Mutex<Vec<String>>>) {
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    let config = EngineConfig {
+        root: root.to_path_buf(),
+        runtime: None,
+        site: sifter_hooks::SiteConfig {
+            systemd_cgroup: sifter_hooks::config::SystemdCgroup::Bool(false),
+            ..Default::default()
+        },
+        config_path: root.join("sifter.toml"),
+        debug: false,
+        sifter_exe: "/nonexistent/sifter".into(),
+    };
+    let driver = Recording {
+        calls: calls.clone(),
+        status,
+    };
+    (Engine::with_driver(config, Box::new(driver)), calls)
+}
+
+/// A record for `c1` with runtime state present, as after a create.
+fn container(engine: &Engine) -> ContainerId {
+    let id = ContainerId::parse("c1").unwrap();
+    let store = engine.store();
+    store.ensure_layout().unwrap();
+    mkdir_0700(&store.cdir(&id), false).unwrap();
+    mkdir_0700(&store.runtime_root().join("c1"), false).unwrap();
+    let rec = Record {
+        version: 1,
+        id: "c1".into(),
+        bundle: "/b".into(),
+        runtime: "/usr/sbin/runc".into(),
+        runtime_root: store.runtime_root(),
+        systemd_cgroup: false,
+        terminal: false,
+        status: Status::Created,
+        created: "2026-11-29T12:00:00.000000000Z".into(),
+        started_at: None,
+        monitor: Monitor::Conmon,
+        pids: Pids::default(),
+        pid_file: None,
+        log_path: store.cdir(&id).join("container.log"),
+        log_format: "kubernetes".into(),
+        raw_log_path: None,
+        devices: vec![],
+        hooks: vec![],
+        hook_calls: vec![],
+        hook_provenance: vec![],
+    };
+    store.save(&id, &rec).unwrap();
+    id
+}
+
+#[test]
+fn kill_checks_the_status_before_signalling() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (e, calls) = engine(tmp.path(), "stopped");
+    container(&e);
+    let err = super::kill::kill(&e, "c1", "INT", 0).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        r#"cannot kill container "c1": it is stopped"#
+    );
+    assert_eq!(*calls.lock().unwrap(), ["state c1"]);
+}
+
+#[test]
+fn kill_sends_the_number() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (e, calls) = engine(tmp.path(), "running");
+    container(&e);
+    super::kill::kill(&e, "c1", "sigusr1", 0).unwrap();
+    assert_eq!(*calls.lock().unwrap(), ["state c1", "kill c1 10"]);
+}
+
+#[test]
+fn start_records_started_at_and_pause_needs_running() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (e, calls) = engine(tmp.path(), "created");
+    let id = container(&e);
+    super::start::start(&e, "c1").unwrap();
+    assert!(e.store().load(&id).unwrap().unwrap().started_at.is_some());
+    let err = super::pause::pause(&e, "c1").unwrap_err();
+    assert!(
+        err.to_string().ends_with("it is created (must be running)"),
+        "{err}"
+    );
+    assert_eq!(*calls.lock().unwrap(), ["state c1", "start c1", "state c1"]);
+}
+
+#[test]
+fn unknown_ids_leave_no_lock_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (e, calls) = engine(tmp.path(), "running");
+    let err = super::resume::resume(&e, "nope").unwrap_err();
+    assert_eq!(err.to_string(), r#"container "nope" does not exist"#);
+    assert!(
+        !e.store()
+            .lock_path(&ContainerId::parse("nope").unwrap())
+            .exists()
+    );
+    assert!(calls.lock().unwrap().is_empty());
+}
