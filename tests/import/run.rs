@@ -45,6 +45,10 @@ fn converted_image_runs_its_entrypoint_with_env_and_cwd() {
         bundle.to_str().unwrap(),
     ]);
     assert_eq!(m.status, 0, "{}", m.stderr);
+    let mounted = Mounted {
+        root: root.clone(),
+        bundle: bundle.clone(),
+    };
     let config: serde_json::Value =
         serde_json::from_slice(&fs::read(bundle.join("config.json")).unwrap()).unwrap();
     let process = &config["process"];
@@ -85,6 +89,7 @@ fn converted_image_runs_its_entrypoint_with_env_and_cwd() {
     assert_eq!(out.status, 0, "oci run: {}", out.stderr);
     assert_eq!(out.stdout, "cwd=/data foo=bar-baz\narg0=from-cmd\n");
 
+    std::mem::forget(mounted);
     let u = sifter([
         "--root",
         root.to_str().unwrap(),
@@ -93,6 +98,21 @@ fn converted_image_runs_its_entrypoint_with_env_and_cwd() {
         bundle.to_str().unwrap(),
     ]);
     assert_eq!(u.status, 0, "{}", u.stderr);
+}
+
+/// Unmounts the bundle if an assertion fails while it is mounted, so a failing test leaves no
+/// mount or loop device behind (the passing path unmounts explicitly and checks the result).
+struct Mounted {
+    root: std::path::PathBuf,
+    bundle: std::path::PathBuf,
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let root = self.root.to_string_lossy().into_owned();
+        let bundle = self.bundle.to_string_lossy().into_owned();
+        sifter(["--root", &root, "oci", "umount", "--force", &bundle]);
+    }
 }
 
 #[test]
