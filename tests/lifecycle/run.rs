@@ -56,23 +56,33 @@ fn wait_running(env: &Env, id: &str) {
     }
 }
 
-/// `oci kill ID KILL` from elsewhere: run exits 137.
+/// `oci kill ID KILL`, or `oci delete --force ID`, from elsewhere: run exits 137 and
+/// nothing remains.
 pub fn run_killed(runtime: &'static str) {
-    let Some(env) = Env::new(runtime) else { return };
-    let bundle = env.bundle("b", &["sleep", "1000"], false);
-    let id = env.id("rk");
-    let mut child = env
-        .bin(&["run", "-b", bundle.to_str().unwrap(), &id])
-        .stdin(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_running(&env, &id);
-    let list = env.ok(&["list"]);
-    assert!(list.stdout.contains(&id), "{}", list.stdout);
-    env.ok(&["kill", &id, "KILL"]);
-    let st = child.wait().unwrap();
-    assert_eq!(st.code(), Some(137));
-    env.assert_clean();
+    for action in [&["kill", "KILL"][..], &["delete", "--force"][..]] {
+        let Some(env) = Env::new(runtime) else { return };
+        let bundle = env.bundle("b", &["sleep", "1000"], false);
+        let id = env.id("rk");
+        let child = env
+            .bin(&["run", "-b", bundle.to_str().unwrap(), &id])
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_running(&env, &id);
+        let list = env.ok(&["list"]);
+        assert!(list.stdout.contains(&id), "{}", list.stdout);
+        let args: Vec<&str> = match action[0] {
+            "kill" => vec!["kill", &id, action[1]],
+            _ => vec!["delete", action[1], &id],
+        };
+        env.ok(&args);
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(137), "{action:?}: {stderr}");
+        assert_eq!(stderr, "", "{action:?}");
+        env.assert_clean();
+    }
 }
 
 /// SIGTERM to sifter reaches the container (whose trap exits 42), on the direct path and,

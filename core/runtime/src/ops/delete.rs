@@ -76,8 +76,12 @@ pub(crate) fn delete_locked(
             // A create killed half-way can leave a state directory the runtime no longer
             // recognises; it lives under sifter's own runtime root.
             let _ = std::fs::remove_dir_all(&runtime_dir);
-        } else {
-            deleted?;
+        } else if let Err(e) = deleted {
+            // The runtime's own `run` (sifter's direct path) removes the container itself
+            // when its process dies, and may win the race against this delete.
+            if runtime_dir.exists() {
+                return Err(e);
+            }
         }
     }
     let p = &rec.pids;

@@ -128,8 +128,11 @@ fn wants_terminal(bundle: &std::path::Path) -> bool {
 }
 
 /// The delete steps with `--force` semantics for a container this `run` made.
+/// A record already gone means someone ran `delete --force` meanwhile: nothing left to do.
 fn finish(engine: &Engine, id: &ContainerId) -> Result<()> {
-    let lock = engine.store.lock(id)?;
-    let rec = engine.record(id)?;
-    super::delete::delete_locked(engine, id, rec, true, lock)
+    match engine.lock_record(id) {
+        Ok((lock, rec)) => super::delete::delete_locked(engine, id, rec, true, lock),
+        Err(RuntimeError::NotFound { .. }) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
