@@ -14,16 +14,21 @@ use std::time::Duration;
 pub(crate) fn spawn(engine: &Engine, id: &ContainerId) -> Result<(i32, Option<u64>)> {
     use std::os::unix::process::CommandExt;
     let exe = &engine.config.sifter_exe;
-    let mut cmd = std::process::Command::new(exe);
-    cmd.arg("--root")
-        .arg(engine.store.root())
-        .args(["oci", "log-relay", id.as_str()])
-        .stdin(std::process::Stdio::null())
+    let mut argv: Vec<std::ffi::OsString> = vec![
+        exe.clone().into(),
+        "--root".into(),
+        engine.store.root().into(),
+    ];
+    // The same site config as this create (the environment is cleared below).
+    if engine.config.config_path.exists() {
+        argv.extend(["--config".into(), engine.config.config_path.clone().into()]);
+    }
+    argv.extend(["oci".into(), "log-relay".into(), id.as_str().into()]);
+    let mut cmd = crate::cmd::command(&argv, &engine.path_env, std::path::Path::new("/"));
+    cmd.stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
-        .current_dir("/")
         .process_group(0);
-    tracing::debug!(program = %exe.display(), %id, "starting the log relay");
     let mut child = cmd.spawn().map_err(|source| RuntimeError::Spawn {
         program: exe.clone(),
         source,
