@@ -218,6 +218,17 @@ fn squashfs_content_equals_umoci_unpack_for_every_source_format() {
             r#"{"Env":["FOO=bar-baz","PATH=/bin"],"Entrypoint":["/bin/sh","-c","echo \"cwd=$(pwd) foo=$FOO\"; echo \"arg0=$0\""],"Cmd":["from-cmd"],"WorkingDir":"/data","Labels":{"org.example.kind":"test"}}"#,
             "oci-config.json of {src}"
         );
+        let img = sifter_sif::SifImage::open(&sif).unwrap();
+        let labels = img
+            .find_by_name(sifter_sif::DataType::Labels, "labels.json")
+            .expect("labels object");
+        let labels: serde_json::Value =
+            serde_json::from_slice(&img.read_data(labels).unwrap()).unwrap();
+        assert_eq!(
+            labels,
+            serde_json::json!({"org.example.kind": "test"}),
+            "labels of {src}"
+        );
     }
     // --deterministic: two conversions are byte-identical (what sifter adds is dated by the
     // image's newest entry, not the clock).
