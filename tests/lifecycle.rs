@@ -50,4 +50,5 @@ per_runtime!(
     stress::twenty_concurrent,
     stress::same_id_races,
     stress::killed_during_create,
+    stress::killed_during_run,
 );

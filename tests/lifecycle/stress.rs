@@ -94,3 +94,23 @@ pub fn killed_during_create(runtime: &'static str) {
         env.assert_clean();
     }
 }
+
+/// `kill -9` of a foreground `run`: the container stays visible in `list`, and
+/// `delete --force` removes every trace (oci-reference.md §2.5.7).
+pub fn killed_during_run(runtime: &'static str) {
+    let Some(env) = Env::new(runtime) else { return };
+    let bundle = env.bundle("b", &["sleep", "1000"], false);
+    let id = env.id("k9run");
+    let mut child = env
+        .bin(&["run", "-b", bundle.to_str().unwrap(), &id])
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    env.wait_status(&id, "running");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let list = env.ok(&["list"]);
+    assert!(list.stdout.contains(&id), "{}", list.stdout);
+    env.ok(&["delete", "--force", &id]);
+    env.assert_clean();
+}
