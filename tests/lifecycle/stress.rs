@@ -92,6 +92,13 @@ pub fn killed_during_create(runtime: &'static str) {
         let out = env.oci(&["delete", "--force", &id]);
         assert_eq!(out.status, 0, "delay {delay_ms}: {}", out.stderr);
         env.assert_clean();
+        let cgroups: Vec<_> = std::fs::read_dir("/sys/fs/cgroup")
+            .unwrap()
+            .flatten()
+            .map(|e| e.path().join(&id))
+            .filter(|p| p.exists())
+            .collect();
+        assert!(cgroups.is_empty(), "delay {delay_ms}: cgroups left: {cgroups:?}");
     }
 }
 

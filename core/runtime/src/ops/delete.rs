@@ -74,8 +74,9 @@ pub(crate) fn delete_locked(
         );
         if status == Status::Creating {
             // A create killed half-way can leave a state directory the runtime no longer
-            // recognises; it lives under sifter's own runtime root.
+            // recognises (it lives under sifter's own runtime root) and empty cgroups.
             let _ = std::fs::remove_dir_all(&runtime_dir);
+            remove_empty_cgroups(&cgroup_path(engine, id));
         } else if let Err(e) = deleted {
             // The runtime's own `run` (sifter's direct path) removes the container itself
             // when its process dies, and may win the race against this delete.
@@ -101,6 +102,41 @@ pub(crate) fn delete_locked(
         super::signal_if_alive(p.relay_pid, p.relay_pid_start_time, Signal::SIGTERM);
     }
     super::remove_all(engine, id, &rec, lock)
+}
+
+/// The container's cgroup path relative to each hierarchy: `linux.cgroupsPath` of the
+/// effective config when it is a plain path, else `/<id>` (runc's and crun's cgroupfs
+/// default). `None` for the systemd `slice:prefix:name` form, which systemd cleans up.
+fn cgroup_path(engine: &Engine, id: &ContainerId) -> Option<std::path::PathBuf> {
+    let config = engine.store.private_bundle(id).join("config.json");
+    let configured = std::fs::read(config)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v["linux"]["cgroupsPath"].as_str().map(str::to_string));
+    match configured {
+        Some(p) if p.contains(':') => None,
+        Some(p) if p.starts_with('/') && !p.split('/').any(|c| c == "..") => Some(p.into()),
+        _ => Some(format!("/{id}").into()),
+    }
+}
+
+/// `rmdir` of that cgroup in every hierarchy under `/sys/fs/cgroup` (and the unified root);
+/// a cgroup that still has processes refuses, so this never disturbs a live container.
+fn remove_empty_cgroups(path: &Option<std::path::PathBuf>) {
+    let Some(path) = path else { return };
+    let rel = path.strip_prefix("/").unwrap_or(path);
+    let root = std::path::Path::new("/sys/fs/cgroup");
+    let _ = std::fs::remove_dir(root.join(rel));
+    let mut dirs: Vec<_> = std::fs::read_dir(root)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .collect();
+    dirs.sort();
+    for d in dirs {
+        let _ = std::fs::remove_dir(d.join(rel));
+    }
 }
 
 /// Kills conmon and whatever runtime call it has in flight: the conmon daemon leads its own
