@@ -230,6 +230,20 @@ fn squashfs_content_equals_umoci_unpack_for_every_source_format() {
             "labels of {src}"
         );
     }
+    // The wrong transport for an archive is named, with the right one.
+    let wrong = sifter([
+        "build",
+        fx.path().join("wrong.sif").to_str().unwrap(),
+        &format!("oci-archive:{}/img.docker.tar", w.display()),
+    ]);
+    assert_eq!(wrong.status, 255);
+    assert!(
+        wrong
+            .stderr
+            .contains("(it has a docker manifest.json and no oci-layout): use docker-archive:"),
+        "{}",
+        wrong.stderr
+    );
     // --deterministic: two conversions are byte-identical (what sifter adds is dated by the
     // image's newest entry, not the clock).
     let det: Vec<Vec<u8>> = (0..2)

@@ -128,6 +128,14 @@ impl Store {
         }
     }
 
+    /// True when member `name` exists.
+    pub fn has(&self, name: &str) -> bool {
+        match self {
+            Store::Dir(dir) => dir.join(name).is_file(),
+            Store::Tar { members, .. } => members.contains_key(name),
+        }
+    }
+
     /// Opens member `name`; returns the reader and its size.
     pub fn open(&self, name: &str) -> Result<(Box<dyn Read>, u64)> {
         let missing = || ImportError::Missing {

@@ -22,6 +22,13 @@ pub enum ImportError {
         #[source]
         source: std::io::Error,
     },
+    #[error("{} is not {expected} ({reason}): use {transport}:{}", source_path.display(), source_path.display())]
+    WrongTransport {
+        source_path: PathBuf,
+        expected: &'static str,
+        reason: &'static str,
+        transport: &'static str,
+    },
     #[error("{what} not found in {}", source_path.display())]
     Missing { source_path: PathBuf, what: String },
     #[error("invalid {what} in {}: {reason}", source_path.display())]

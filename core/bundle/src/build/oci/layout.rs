@@ -151,6 +151,14 @@ fn pick_platform(store: &Store, manifests: &[Descriptor], arch: &str) -> Result<
 
 /// Resolves the image tagged `tag` (or the only one) for `linux/<arch>` in an OCI layout.
 pub fn resolve_oci(store: &Store, tag: Option<&str>, arch: &str) -> Result<ResolvedImage> {
+    if !store.has("oci-layout") && store.has("manifest.json") {
+        return Err(ImportError::WrongTransport {
+            source_path: store.origin().to_path_buf(),
+            expected: "an OCI image layout",
+            reason: "it has a docker manifest.json and no oci-layout",
+            transport: "docker-archive",
+        });
+    }
     let layout = store.read_small("oci-layout")?;
     let layout: serde_json::Value = parse(store, "oci-layout", &layout)?;
     if layout
@@ -243,6 +251,14 @@ fn diff_ids(store: &Store, config: &[u8]) -> Result<Vec<Digest>> {
 
 /// Resolves the image named `reference` (or the only one) in a `docker save` archive.
 pub fn resolve_docker(store: &Store, reference: Option<&str>) -> Result<ResolvedImage> {
+    if !store.has("manifest.json") && store.has("oci-layout") {
+        return Err(ImportError::WrongTransport {
+            source_path: store.origin().to_path_buf(),
+            expected: "a docker-archive",
+            reason: "it has an oci-layout and no manifest.json",
+            transport: "oci-archive",
+        });
+    }
     let entry = docker_manifest(
         &store.read_small("manifest.json")?,
         reference,

@@ -53,10 +53,14 @@ pub struct ImportedImage {
 pub fn resolve(source: &OciSource, arch: &str) -> Result<(Store, ResolvedImage)> {
     let store = match source {
         OciSource::Layout { dir, .. } => {
-            if !dir.is_dir() {
+            let meta = fs::metadata(dir).map_err(|source| ImportError::Read {
+                path: dir.clone(),
+                source,
+            })?;
+            if !meta.is_dir() {
                 return Err(ImportError::Read {
                     path: dir.clone(),
-                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "not a directory"),
+                    source: std::io::Error::from(std::io::ErrorKind::NotADirectory),
                 });
             }
             Store::Dir(dir.clone())
