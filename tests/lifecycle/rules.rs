@@ -79,6 +79,7 @@ pub fn recorded_runtime_wins(runtime: &'static str) {
         "KILL",
     ]);
     assert_eq!(out.status, 0, "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
     assert!(
         out.stderr
             .starts_with(&format!("WARNING: container \"{id}\" was created with /")),

@@ -72,11 +72,14 @@ impl Engine {
         &self.store
     }
 
-    /// Adds a WARNING for the caller to render.
+    /// Adds a WARNING for the caller to render (once per message).
     pub fn warn(&self, msg: impl Into<String>) {
         let msg = msg.into();
-        tracing::warn!(%msg);
-        self.warnings.lock().expect("not poisoned").push(msg);
+        let mut warnings = self.warnings.lock().expect("not poisoned");
+        // The same fact (e.g. the recorded runtime) can be noticed by several steps.
+        if !warnings.contains(&msg) {
+            warnings.push(msg);
+        }
     }
 
     /// Takes the collected WARNINGs.
