@@ -58,6 +58,22 @@ pub fn attach_stdin_long_root(runtime: &'static str) {
         out.stderr
     );
     env.ok(&["delete", &id]);
+    // run, on the direct path and (terminal without a tty on stdin) through conmon.
+    let out = env.oci_stdin(&["run", "-b", bundle.to_str().unwrap(), &id], b"again\n");
+    assert_eq!(
+        (out.status, out.stdout.as_str()),
+        (0, "again\n"),
+        "{}",
+        out.stderr
+    );
+    env.write_config(&bundle, &["sh", "-c", "echo tty"], true);
+    let out = env.oci(&["run", "-b", bundle.to_str().unwrap(), &id]);
+    assert_eq!(
+        (out.status, out.stdout.as_str()),
+        (0, "tty\r\n"),
+        "{}",
+        out.stderr
+    );
     env.assert_clean();
 }
 
