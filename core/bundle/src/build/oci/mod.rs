@@ -1,9 +1,14 @@
 //! `sifter build` from OCI images: `oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]` and
-//! `docker-archive:FILE[:REPO:TAG]`. The image is resolved (`layout.rs`, `archive.rs`), every
-//! blob verified (`digest.rs`), the layers applied in order into a staging root (`layer.rs`,
-//! `root.rs`, `meta.rs`), and the image config turned into the `oci-config.json` object and
-//! the `/.singularity.d` files (`config.rs`, `singularity.rs`). Making the squashfs and the SIF
-//! stays with the directory pipeline in `build/`.
+//! `docker-archive:FILE[:REPO:TAG]` (`reference.rs`). The image is resolved (`layout.rs`,
+//! `archive.rs`; JSON blobs are checked against their digests before they are parsed), the
+//! layers are streamed (`stream.rs`: blob digest and diff-id hashed on the way, compression
+//! sniffed) and applied in order into a private staging root (`layer.rs`, `root.rs`,
+//! `meta.rs`), and the image config becomes the `oci-config.json` object and the
+//! `/.singularity.d` files (`config.rs`, `singularity.rs`). A layer's digests are compared once
+//! it is read, so a mismatch fails the build after that layer was unpacked into the staging
+//! root, which is then removed. Making the squashfs and the SIF stays with the pipeline in
+//! `build/`; `--sandbox` renames the tree into place instead (`staging.rs`). Progress goes
+//! through `progress.rs`.
 
 pub mod archive;
 pub mod config;
