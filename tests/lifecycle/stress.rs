@@ -98,7 +98,10 @@ pub fn killed_during_create(runtime: &'static str) {
             .map(|e| e.path().join(&id))
             .filter(|p| p.exists())
             .collect();
-        assert!(cgroups.is_empty(), "delay {delay_ms}: cgroups left: {cgroups:?}");
+        assert!(
+            cgroups.is_empty(),
+            "delay {delay_ms}: cgroups left: {cgroups:?}"
+        );
     }
 }
 

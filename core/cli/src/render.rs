@@ -124,7 +124,11 @@ impl sifter_bundle::build::oci::Progress for BuildProgress<'_> {
 /// `INFO:    Detached from container <id>; it keeps running`.
 pub fn detached(io: &mut Io, global: &GlobalArgs, id: &str) {
     let _ = writeln!(io.stderr);
-    info(io, global, &format!("Detached from container {id}; it keeps running"));
+    info(
+        io,
+        global,
+        &format!("Detached from container {id}; it keeps running"),
+    );
 }
 
 /// Writes `text` to stdout as is.
