@@ -1,6 +1,64 @@
-//! Acceptance tests: the CLI surface (help, usage errors, exit statuses), in-process.
+//! Acceptance tests: the CLI surface (help, usage errors, privileges, exit statuses), in-process
+//! through `sifter_cli::main_with`, and as another user through the real binary.
 
-use crate::support::sifter;
+use crate::support::{self, sifter};
+use std::os::unix::fs::PermissionsExt;
+use std::process::Command;
+
+/// The 14 `oci` subcommands with the reference's short help (oci-reference.md §2.3) and a
+/// syntactically valid argument list.
+const SUBCOMMANDS: &[(&str, &str, &[&str])] = &[
+    (
+        "mount",
+        "Mount create an OCI bundle from SIF image (root user only)",
+        &["a.sif", "b"],
+    ),
+    ("umount", "Umount delete bundle (root user only)", &["b"]),
+    (
+        "create",
+        "Create a container from a bundle directory (root user only)",
+        &["-b", "b", "c1"],
+    ),
+    ("start", "Start container process (root user only)", &["c1"]),
+    (
+        "state",
+        "Query state of a container (root user only)",
+        &["c1"],
+    ),
+    (
+        "attach",
+        "Attach console to a running container process (root user only)",
+        &["c1"],
+    ),
+    ("kill", "Kill a container (root user only)", &["c1", "KILL"]),
+    ("delete", "Delete container (root user only)", &["c1"]),
+    (
+        "run",
+        "Create/start/attach/delete a container from a bundle directory (root user only)",
+        &["-b", "b", "c1"],
+    ),
+    (
+        "exec",
+        "Execute a command within container (root user only)",
+        &["c1", "true"],
+    ),
+    (
+        "pause",
+        "Suspends all processes inside the container (root user only)",
+        &["c1"],
+    ),
+    (
+        "resume",
+        "Resumes all processes previously paused inside the container (root user only)",
+        &["c1"],
+    ),
+    (
+        "update",
+        "Update container cgroups resources (root user only)",
+        &["--from-file", "-", "c1"],
+    ),
+    ("list", "List containers (root user only)", &[]),
+];
 
 #[test]
 fn unknown_flag_is_a_usage_error_with_status_255() {
@@ -12,5 +70,147 @@ fn unknown_flag_is_a_usage_error_with_status_255() {
             .contains("Run 'sifter oci kill --help' for usage."),
         "{}",
         out.stderr
+    );
+}
+
+#[test]
+fn wrong_argument_counts_are_usage_errors() {
+    for args in [
+        vec!["oci", "start"],
+        vec!["oci", "start", "a", "b"],
+        vec!["oci", "mount", "only-one"],
+        vec!["oci", "create", "id-without-bundle"],
+        vec!["oci", "exec", "id-without-command"],
+    ] {
+        let out = sifter(&args);
+        assert_eq!(out.status, 255, "{args:?}: {out:?}");
+        let sub = format!("Run 'sifter oci {} --help' for usage.\n", args[1]);
+        assert!(
+            out.stderr.starts_with("FATAL:   ") && out.stderr.ends_with(&sub),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn debug_and_quiet_together_are_a_usage_error() {
+    let out = sifter(["-d", "-q", "oci", "list"]);
+    assert_eq!(out.status, 255);
+    assert!(
+        out.stderr
+            .contains("--debug and --quiet cannot be used together"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn help_of_every_oci_subcommand_starts_with_the_reference_text() {
+    let _fx = support::Fixture::new("cli");
+    let mut all = String::new();
+    for (sub, short, _) in SUBCOMMANDS {
+        for flag in ["--help", "-h"] {
+            let out = sifter(["oci", sub, flag]);
+            assert_eq!(out.status, 0, "{sub} {flag}: {out:?}");
+            assert_eq!(out.stdout.lines().next(), Some(*short), "{sub} {flag}");
+            assert!(out.stderr.is_empty(), "{sub}: {}", out.stderr);
+        }
+        all.push_str(&sifter(["oci", sub, "--help"]).transcript(&format!("oci {sub} --help")));
+        all.push('\n');
+    }
+    insta::assert_snapshot!("oci_help", all);
+    let group = sifter(["oci", "--help"]);
+    assert_eq!(group.status, 0);
+    for (sub, _, _) in SUBCOMMANDS {
+        assert!(
+            group.stdout.contains(&format!("  {sub} ")),
+            "group help lacks {sub}"
+        );
+    }
+    assert!(
+        !group.stdout.contains("log-relay"),
+        "the internal log-relay is hidden"
+    );
+}
+
+#[test]
+fn every_oci_subcommand_requires_root() {
+    if !support::privileged() {
+        return;
+    }
+    let fx = support::Fixture::new("cli");
+    // nobody must be able to execute the binary: copy it unless every ancestor is searchable.
+    let mut bin = support::sifter_bin();
+    let searchable = bin
+        .ancestors()
+        .skip(1)
+        .all(|d| std::fs::metadata(d).is_ok_and(|m| m.permissions().mode() & 0o001 != 0));
+    if !searchable {
+        std::fs::set_permissions(fx.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
+        std::fs::copy(&bin, fx.path().join("sifter")).unwrap();
+        bin = fx.path().join("sifter");
+    }
+    for (sub, _, args) in SUBCOMMANDS {
+        let out = Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&bin)
+            .args(["--root", "/nonexistent-sifter-root", "oci", sub])
+            .args(*args)
+            .current_dir("/")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(255), "{sub}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!("FATAL:   \"sifter oci {sub}\" command requires root privileges\n"),
+            "{sub}"
+        );
+        assert!(out.stdout.is_empty(), "{sub}");
+        // --help needs no root
+        let help = Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&bin)
+            .args(["oci", sub, "--help"])
+            .current_dir("/")
+            .output()
+            .unwrap();
+        assert_eq!(help.status.code(), Some(0), "{sub} --help as nobody");
+    }
+    assert!(!std::path::Path::new("/nonexistent-sifter-root").exists());
+}
+
+#[test]
+fn invalid_container_ids_are_refused_before_anything_happens() {
+    if !support::privileged() {
+        return;
+    }
+    let fx = support::Fixture::new("cli");
+    let root = fx.path().join("root");
+    for id in ["../x", "a/b", ".", "..", "-x", &"a".repeat(129)] {
+        let out = sifter(["--root", root.to_str().unwrap(), "oci", "state", "--", id]);
+        let out = if out.stderr.contains("Run '") {
+            sifter(["--root", root.to_str().unwrap(), "oci", "state", id])
+        } else {
+            out
+        };
+        assert_eq!(out.status, 255, "{id}: {out:?}");
+        assert!(
+            out.stderr
+                .starts_with(&format!("FATAL:   invalid container ID \"{id}\"")),
+            "{id}: {}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn version_prints_the_package_version() {
+    let out = sifter(["--version"]);
+    assert_eq!(out.status, 0);
+    assert_eq!(
+        out.stdout,
+        format!("sifter {}\n", env!("CARGO_PKG_VERSION"))
     );
 }

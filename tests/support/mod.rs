@@ -189,3 +189,17 @@ pub fn crun_cgroup_setup() {
         }
     });
 }
+
+/// The real `sifter` executable next to this test binary (`target/<profile>/sifter`), for the
+/// tests that need a separate process (kill -9, ptys, another uid). `cargo test` does not build
+/// another package's binary, so scripts/test.sh builds the workspace first.
+pub fn sifter_bin() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe.parent().unwrap().parent().unwrap().join("sifter");
+    assert!(
+        bin.is_file(),
+        "{} is missing: build the workspace first (scripts/test.sh runs `cargo build --workspace`)",
+        bin.display()
+    );
+    bin
+}
