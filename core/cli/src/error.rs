@@ -15,9 +15,6 @@ pub enum CliError {
     Plugin(#[from] sifter_hooks::PluginError),
     #[error(transparent)]
     Runtime(#[from] sifter_runtime::RuntimeError),
-    /// Temporary while the workspace is being built; removed once every command exists.
-    #[error("{what} is not available yet")]
-    Pending { what: &'static str },
     #[error("unknown user {who:?} for --as-user (not in the passwd data)")]
     UnknownUser { who: String },
     #[error("invalid --annotation {value:?}: expected KEY=VALUE")]
