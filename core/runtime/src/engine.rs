@@ -169,6 +169,11 @@ impl Engine {
                 ));
             }
         }
+        self.record_prefix(id, rec)
+    }
+
+    /// [`Engine::prefix`] without the `--runtime` WARNING (safe to call from worker threads).
+    pub(crate) fn record_prefix(&self, id: &ContainerId, rec: &Record) -> Prefix {
         Prefix {
             runtime: rec.runtime.clone(),
             root: rec.runtime_root.clone(),
@@ -227,7 +232,22 @@ impl Engine {
             return (Status::Creating, None);
         }
         let prefix = self.prefix(id, rec);
-        match self.runtime_state(id, &prefix) {
+        let state = self.runtime_state(id, &prefix);
+        self.status_from(id, rec, state)
+    }
+
+    /// [`Engine::status`] from a runtime `state` fetched beforehand (`list` fetches many at
+    /// once, see [`Engine::record_prefix`]).
+    pub(crate) fn status_from(
+        &self,
+        id: &ContainerId,
+        rec: &Record,
+        state: Option<serde_json::Map<String, serde_json::Value>>,
+    ) -> (Status, Option<serde_json::Map<String, serde_json::Value>>) {
+        if rec.status == Status::Creating {
+            return (Status::Creating, None);
+        }
+        match state {
             Some(state) => {
                 let st = state
                     .get("status")
@@ -244,6 +264,23 @@ impl Engine {
                 (Status::Stopped, None)
             }
         }
+    }
+
+    /// The status when sifter's own files settle it, so `start` and `delete` need no runtime
+    /// `state` process (one runc start-up, ~4 ms, each): a conmon-monitored container with an
+    /// exit file has stopped (conmon writes it after reaping the process); one never started
+    /// whose init process (PID and start time) is alive is still `created`. `None`: ask the
+    /// runtime with [`Engine::status`].
+    pub(crate) fn settled_status(&self, id: &ContainerId, rec: &Record) -> Option<Status> {
+        if rec.status != Status::Created || rec.monitor != crate::store::Monitor::Conmon {
+            return None;
+        }
+        if crate::conmon::exit::exists(&self.store.exit_file(id)) {
+            return Some(Status::Stopped);
+        }
+        let p = &rec.pids;
+        (rec.started_at.is_none() && p.pid > 0 && crate::proc::alive(p.pid, p.pid_start_time))
+            .then_some(Status::Created)
     }
 
     /// Takes the ID lock and loads the record. For an unknown ID the lock file this call made

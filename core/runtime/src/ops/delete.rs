@@ -39,7 +39,14 @@ pub(crate) fn delete_locked(
     force: bool,
     lock: IdLock,
 ) -> Result<()> {
-    let (status, runtime) = engine.status(id, &rec);
+    // `has_state`: whether the runtime still holds state for the ID.
+    let (status, has_state) = match engine.settled_status(id, &rec) {
+        Some(s) => (s, rec.runtime_root.join(id.as_str()).exists()),
+        None => {
+            let (s, runtime) = engine.status(id, &rec);
+            (s, runtime.is_some())
+        }
+    };
     status.check(
         if force { Op::ForceDelete } else { Op::Delete },
         id.as_str(),
@@ -55,11 +62,14 @@ pub(crate) fn delete_locked(
             rec.pids.conmon_pid_start_time = crate::proc::start_time(cp);
         }
         kill_conmon_group(rec.pids.conmon_pid, rec.pids.conmon_pid_start_time);
+        // A creator killed before conmon wrote its pid file leaves conmon (and the runtime
+        // create it runs) unknown to the record; they all name CDIR on their command line.
+        kill_processes_naming(&engine.store.cdir(id));
     }
     let rec = rec;
     // Asked after conmon is gone, so a create in flight cannot add state behind our back.
     let runtime_dir = rec.runtime_root.join(id.as_str());
-    let has_runtime_state = runtime.is_some()
+    let has_runtime_state = has_state
         || (status == Status::Creating
             && (engine.runtime_state(id, &prefix).is_some() || runtime_dir.exists()));
     if has_runtime_state {
@@ -102,6 +112,31 @@ pub(crate) fn delete_locked(
         super::signal_if_alive(p.relay_pid, p.relay_pid_start_time, Signal::SIGTERM);
     }
     super::remove_all(engine, id, &rec, lock)
+}
+
+/// SIGKILLs every other process whose command line contains `dir` (conmon and its runtime
+/// call pass `CDIR/...` paths), then waits up to 5 s for them to go.
+fn kill_processes_naming(dir: &std::path::Path) {
+    let needle = dir.as_os_str().as_encoded_bytes();
+    let me = std::process::id() as i32;
+    let mut victims = Vec::new();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(e.path().join("cmdline")) else {
+            continue;
+        };
+        if pid != me && cmdline.windows(needle.len()).any(|w| w == needle) {
+            let start = crate::proc::start_time(pid);
+            if super::signal_if_alive(pid, start, Signal::SIGKILL) {
+                victims.push((pid, start));
+            }
+        }
+    }
+    for (pid, start) in victims {
+        super::wait_gone(pid, start, Duration::from_secs(5));
+    }
 }
 
 /// The container's cgroup path relative to each hierarchy: `linux.cgroupsPath` of the

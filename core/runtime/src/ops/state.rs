@@ -16,7 +16,16 @@ pub fn state(engine: &Engine, id: &str) -> Result<Map<String, Value>> {
 }
 
 pub(crate) fn render(engine: &Engine, id: &ContainerId, rec: &Record) -> Map<String, Value> {
-    let (status, runtime) = engine.status(id, rec);
+    render_status(engine, id, rec, engine.status(id, rec))
+}
+
+/// [`render`] from a status (and runtime `state`) determined beforehand.
+pub(crate) fn render_status(
+    engine: &Engine,
+    id: &ContainerId,
+    rec: &Record,
+    (status, runtime): (Status, Option<Map<String, Value>>),
+) -> Map<String, Value> {
     let mut out = match runtime {
         Some(m) => m,
         None => synthesise(rec, status),
