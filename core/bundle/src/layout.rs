@@ -64,12 +64,20 @@ impl BundleLayout {
 
     /// The overlay mount data, with or without `xino=on` (§3.3 step 7).
     pub fn overlay_options(&self, xino: bool) -> String {
+        self.overlay_data(xino, false)
+    }
+
+    /// The overlay mount data, with or without `volatile` and `xino=on` (see `mount.rs`).
+    pub fn overlay_data(&self, xino: bool, volatile: bool) -> String {
         let mut data = format!(
             "lowerdir={},upperdir={},workdir={}",
             self.lower().display(),
             self.upper().display(),
             self.work().display()
         );
+        if volatile {
+            data.push_str(",volatile");
+        }
         if xino {
             data.push_str(",xino=on");
         }
@@ -89,7 +97,7 @@ impl BundleLayout {
                 },
             });
         }
-        if self.overlay_options(true).len() >= MAX_OVERLAY_OPTIONS {
+        if self.overlay_data(true, true).len() >= MAX_OVERLAY_OPTIONS {
             return Err(BundleError::OverlayPath {
                 bundle: self.bundle.clone(),
                 what: "…".into(),
@@ -111,6 +119,10 @@ mod tests {
         assert_eq!(
             l.overlay_options(true),
             "lowerdir=/b/overlay/lower,upperdir=/b/overlay/upper,workdir=/b/overlay/work,xino=on"
+        );
+        assert_eq!(
+            l.overlay_data(true, true),
+            "lowerdir=/b/overlay/lower,upperdir=/b/overlay/upper,workdir=/b/overlay/work,volatile,xino=on"
         );
     }
 

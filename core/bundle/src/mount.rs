@@ -209,7 +209,10 @@ impl Run<'_> {
             .is_some_and(|f| f.step == step && f.action == action)
     }
 
-    /// Records `steps` as intended, runs `action`, records them as done.
+    /// Records `steps` as intended, runs `action`, marks them done in memory. The done marks
+    /// reach the file with the next step's intent (or the final write): rollback undoes
+    /// `intended` and `done` steps alike, so a separate write per step would only cost a
+    /// rename, which ext4 makes flush the new file (~0.3 ms each, ~18 per mount).
     fn step<T>(
         &mut self,
         name: &str,
@@ -232,9 +235,6 @@ impl Run<'_> {
         self.stop_point(name);
         for s in &mut self.record.steps[first..] {
             s.state = StepState::Done;
-        }
-        if recorded {
-            self.save()?;
         }
         Ok(out)
     }
@@ -298,15 +298,23 @@ impl Run<'_> {
 
         let overlay = Step::new(StepKind::Mount, Some("rootfs"), Some("overlay"));
         self.step("overlay", vec![overlay], |r| {
-            match r.m.mount_overlay(&l.rootfs(), &l.overlay_options(true)) {
-                // Kernels without xino support refuse the option (as SingularityCE 4.x).
-                Err(BundleError::Mount { source, .. })
-                    if source.raw_os_error() == Some(libc::EINVAL) =>
-                {
-                    r.m.mount_overlay(&l.rootfs(), &l.overlay_options(false))
+            // sifter differs from the reference: `volatile` (Linux 5.10+, overlayfs docs
+            // "Volatile mount") skips the sync of the upper filesystem when the overlay is
+            // unmounted. umount deletes the upper layer right after (§6 step 6), so that sync
+            // only waited for the journal of the whole host filesystem (~50 ms under write
+            // load here). Kernels without `volatile` or xino refuse them with EINVAL, so each
+            // is dropped in turn (xino as SingularityCE 4.x does).
+            let mut result = Ok(());
+            for (xino, volatile) in [(true, true), (true, false), (false, false)] {
+                result =
+                    r.m.mount_overlay(&l.rootfs(), &l.overlay_data(xino, volatile));
+                match &result {
+                    Err(BundleError::Mount { source, .. })
+                        if source.raw_os_error() == Some(libc::EINVAL) => {}
+                    _ => break,
                 }
-                other => other,
             }
+            result
         })
         .map_err(failed("create overlay"))?;
 

@@ -86,8 +86,10 @@ pub(crate) fn teardown(
     let mut warnings = Vec::new();
     let bundle = layout.bundle();
 
-    // 4. Unmount, innermost first.
+    // 4. Unmount, innermost first. One mountinfo read serves all three: under the bundle
+    // lock nothing else mounts there, and each read costs ~0.5 ms on a host with many mounts.
     let mut lower_unmounted = false;
+    let table = m.mountinfo()?;
     for (kind, rel) in [
         (StepKind::Mount, "rootfs"),
         (StepKind::Mount, "overlay/lower"),
@@ -97,7 +99,6 @@ pub(crate) fn teardown(
             continue;
         };
         let path = layout.join(Path::new(rel));
-        let table = m.mountinfo()?;
         let Some(entry) = mountinfo::mounted_at(&table, &path) else {
             continue;
         };

@@ -26,7 +26,9 @@ fn steps_run_in_order_and_the_record_completes() {
     assert!(
         matches!(&calls[2], Call::MountLower { target, device: Some(d) } if *target == l.lower() && d == "/dev/loop99")
     );
-    assert!(matches!(&calls[3], Call::MountOverlay { data, .. } if data.ends_with(",xino=on")));
+    assert!(
+        matches!(&calls[3], Call::MountOverlay { data, .. } if data.ends_with(",volatile,xino=on"))
+    );
     assert_eq!(calls.len(), 4);
     let rec = record::read_record(l.bundle()).unwrap().unwrap();
     assert!(rec.complete && rec.created_bundle);
