@@ -12,6 +12,7 @@ pub fn detach_and_reattach(runtime: &'static str) {
     env.ok(&["create", "-b", bundle.to_str().unwrap(), &id]);
     env.ok(&["start", &id]);
     let mut pty = Pty::spawn(&env.bin(&["attach", &id]));
+    pty.wait_prompt();
     pty.send("echo one\r");
     pty.expect_n("one", 2);
     pty.send("\x10\x11");
@@ -25,6 +26,7 @@ pub fn detach_and_reattach(runtime: &'static str) {
     );
     assert_eq!(env.status(&id), "running");
     let mut pty = Pty::spawn(&env.bin(&["attach", &id]));
+    pty.wait_prompt();
     pty.send("exit 4\r");
     let (code, out) = pty.wait();
     assert_eq!(code, 4, "{out}");
@@ -119,6 +121,7 @@ pub fn attach_resize(runtime: &'static str) {
     env.ok(&["create", "-b", bundle.to_str().unwrap(), &id]);
     env.ok(&["start", &id]);
     let mut pty = Pty::spawn(&env.bin(&["attach", &id]));
+    pty.wait_prompt();
     pty.send("echo ready\r");
     pty.expect_n("ready", 2);
     pty.resize(30, 100);
@@ -140,17 +143,23 @@ pub fn attach_before_start_and_exec_tty(runtime: &'static str) {
     let bundle = env.bundle("b", &["sh", "-c", "echo started; sleep 1000"], false);
     let id = env.id("early");
     env.ok(&["create", "-b", bundle.to_str().unwrap(), &id]);
-    let out = std::thread::scope(|s| {
+    let (out, tty) = std::thread::scope(|s| {
         let attached = s.spawn(|| env.oci(&["attach", &id]));
         std::thread::sleep(std::time::Duration::from_millis(500));
-        env.ok(&["start", &id]);
-        let pty = Pty::spawn(&env.bin(&["exec", "-t", &id, "tty"]));
-        pty.expect("/dev/pts/");
-        let (code, _) = pty.wait();
-        assert_eq!(code, 0);
-        env.ok(&["kill", &id, "KILL"]);
-        attached.join().unwrap()
+        // Whatever happens here, the container is killed so the attach thread ends.
+        let tty = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            env.ok(&["start", &id]);
+            // crun 1.8 stops copying from the exec pty as soon as the process exits, so a
+            // bare `tty` can lose its line under load; the sleep lets it through.
+            let pty = Pty::spawn(&env.bin(&["exec", "-t", &id, "sh", "-c", "tty; sleep 0.5"]));
+            pty.expect("/dev/pts/");
+            pty.wait()
+        }));
+        let _ = env.oci(&["kill", &id, "KILL"]);
+        (attached.join().unwrap(), tty)
     });
+    let (code, text) = tty.unwrap_or_else(|e| std::panic::resume_unwind(e));
+    assert_eq!(code, 0, "{text}");
     assert_eq!(
         (out.status, out.stdout.as_str()),
         (137, "started\n"),

@@ -36,6 +36,7 @@ pub fn seed_scenario_attach(runtime: &'static str) {
     assert!(state["startedAt"].as_str().unwrap().ends_with('Z'));
 
     let mut pty = Pty::spawn(&env.bin(&["attach", &id]));
+    pty.wait_prompt();
     pty.send("echo Hello\r");
     // The echo of the typed line, then the command's own output.
     pty.expect_n("Hello", 2);

@@ -10,6 +10,10 @@ use std::time::{Duration, Instant};
 pub struct Pty {
     /// `/dev/pts/N`, for resizing with `stty -F`.
     pub slave_path: std::path::PathBuf,
+    /// Our own copy of the slave, held until the child has exited: while a slave is open the
+    /// master never reports a hangup, so output the child wrote just before exiting cannot
+    /// be dropped before the reader thread has it.
+    slave: Option<std::fs::File>,
     master: std::fs::File,
     child: Child,
     out: Arc<Mutex<Vec<u8>>>,
@@ -27,7 +31,7 @@ impl Pty {
         c.arg("-c").arg(cmd.get_program()).args(cmd.get_args());
         c.stdin(Stdio::from(slave.try_clone().unwrap()))
             .stdout(Stdio::from(slave.try_clone().unwrap()))
-            .stderr(Stdio::from(slave));
+            .stderr(Stdio::from(slave.try_clone().unwrap()));
         let child = c.spawn().unwrap();
         let master = std::fs::File::from(pty.master);
         let out = Arc::new(Mutex::new(Vec::new()));
@@ -43,6 +47,7 @@ impl Pty {
         });
         Pty {
             slave_path,
+            slave: Some(slave),
             master,
             child,
             out,
@@ -59,7 +64,8 @@ impl Pty {
         while self.output().matches(text).count() < count {
             assert!(
                 Instant::now() < deadline,
-                "timed out waiting for {text:?}; output so far:\n{}",
+                "timed out waiting for {text:?}; child {:?}; output so far:\n{}",
+                std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).ok(),
                 self.output()
             );
             std::thread::sleep(Duration::from_millis(20));
@@ -68,6 +74,24 @@ impl Pty {
 
     pub fn expect(&self, text: &str) {
         self.expect_n(text, 1);
+    }
+
+    /// Presses Enter until the shell shows a prompt (`# `): input typed before the shell has
+    /// set up its line editing can be flushed by it, and conmon does not replay the prompt
+    /// printed before we attached.
+    pub fn wait_prompt(&mut self) {
+        for _ in 0..40 {
+            let before = self.output().matches("# ").count();
+            self.send("\r");
+            let deadline = Instant::now() + Duration::from_millis(500);
+            while Instant::now() < deadline {
+                if self.output().matches("# ").count() > before {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        panic!("no shell prompt; output so far:\n{}", self.output());
     }
 
     /// Sets the terminal size (the kernel then signals SIGWINCH to the foreground group).
@@ -90,7 +114,9 @@ impl Pty {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             if let Some(st) = self.child.try_wait().unwrap() {
-                std::thread::sleep(Duration::from_millis(50));
+                // Let the reader drain what is buffered, then hang up.
+                std::thread::sleep(Duration::from_millis(100));
+                self.slave = None;
                 return (st.code().unwrap_or(-1), self.output());
             }
             if Instant::now() >= deadline {

@@ -10,6 +10,7 @@ pub fn run_interactive_shell(runtime: &'static str) {
     let bundle = env.bundle("b", &["sh"], true);
     let id = env.id("run");
     let mut pty = Pty::spawn(&env.bin(&["run", "-b", bundle.to_str().unwrap(), &id]));
+    pty.wait_prompt();
     pty.send("hostname\r");
     pty.expect_n("sifter", 1);
     pty.send("id -un\r");

@@ -137,7 +137,19 @@ pub(crate) fn remove_all(
         let _ = std::fs::remove_file(pf);
     }
     let cdir = engine.store.cdir(id);
-    if let Err(e) = std::fs::remove_dir_all(&cdir)
+    // A process that is still dying (conmon writing its exit file) can add an entry while
+    // the directory is being emptied: retry a few times.
+    let mut removed = std::fs::remove_dir_all(&cdir);
+    for _ in 0..10 {
+        match &removed {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                std::thread::sleep(Duration::from_millis(20));
+                removed = std::fs::remove_dir_all(&cdir);
+            }
+            _ => break,
+        }
+    }
+    if let Err(e) = removed
         && e.kind() != std::io::ErrorKind::NotFound
     {
         first_err.get_or_insert(RuntimeError::io("remove", cdir)(e));

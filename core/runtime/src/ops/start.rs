@@ -1,7 +1,7 @@
 //! `oci start` (oci-reference.md §2.5.2). Effects, in order:
 //! 1. take the ID lock; load the record; the status must be `created`;
 //! 2. run the `pre_start` hooks (a failure leaves the container `created`);
-//! 3. `RT start <id>`;
+//! 3. `RT start <id>`, then wait (up to 2 s) until the runtime no longer says `created`;
 //! 4. record `startedAt`.
 
 use crate::driver::RuntimeOp;
@@ -17,6 +17,16 @@ pub fn start(engine: &Engine, id: &str) -> Result<()> {
     let calls = crate::hookpoints::pre_start(engine, id, &rec)?;
     let prefix = engine.prefix(id, &rec);
     engine.call(id, &prefix, &RuntimeOp::Start { id: id.as_str() })?;
+    // crun returns from `start` before its state leaves `created`; wait (up to 2 s) so that
+    // right after `oci start` the container reports `running` (or `stopped`).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while std::time::Instant::now() < deadline {
+        let state = engine.runtime_state(id, &prefix);
+        if state.is_none_or(|s| s.get("status").and_then(|v| v.as_str()) != Some("created")) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     rec.started_at = Some(crate::time::now());
     rec.hook_calls
         .extend(calls.iter().filter_map(|c| serde_json::to_value(c).ok()));

@@ -8,10 +8,11 @@ use crate::{ContainerId, Result, Status};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-/// Records each call's subcommand and answers `state` with a fixed status.
+/// Records each call's subcommand and answers `state` with a status that `start` turns
+/// into `running`.
 struct Recording {
     calls: Arc<Mutex<Vec<String>>>,
-    status: &'static str,
+    status: Mutex<&'static str>,
 }
 
 impl RuntimeDriver for Recording {
@@ -22,7 +23,11 @@ impl RuntimeDriver for Recording {
             .map(|a| a.to_string_lossy().into_owned())
             .collect();
         self.calls.lock().unwrap().push(line.join(" "));
-        Ok(format!(r#"{{"id":"c1","pid":42,"status":"{}"}}"#, self.status).into_bytes())
+        if op.name() == "start" {
+            *self.status.lock().unwrap() = "running";
+        }
+        let status = *self.status.lock().unwrap();
+        Ok(format!(r#"{{"id":"c1","pid":42,"status":"{status}"}}"#).into_bytes())
     }
 }
 
@@ -41,7 +46,7 @@ fn engine(root: &Path, status: &'static str) -> (Engine, Arc<Mutex<Vec<String>>>
     };
     let driver = Recording {
         calls: calls.clone(),
-        status,
+        status: Mutex::new(status),
     };
     (Engine::with_driver(config, Box::new(driver)), calls)
 }
@@ -102,18 +107,21 @@ fn kill_sends_the_number() {
 }
 
 #[test]
-fn start_records_started_at_and_pause_needs_running() {
+fn start_waits_for_running_and_records_started_at() {
     let tmp = tempfile::tempdir().unwrap();
     let (e, calls) = engine(tmp.path(), "created");
     let id = container(&e);
     super::start::start(&e, "c1").unwrap();
     assert!(e.store().load(&id).unwrap().unwrap().started_at.is_some());
-    let err = super::pause::pause(&e, "c1").unwrap_err();
+    let err = super::resume::resume(&e, "c1").unwrap_err();
     assert!(
-        err.to_string().ends_with("it is created (must be running)"),
+        err.to_string().ends_with("it is running (must be paused)"),
         "{err}"
     );
-    assert_eq!(*calls.lock().unwrap(), ["state c1", "start c1", "state c1"]);
+    assert_eq!(
+        *calls.lock().unwrap(),
+        ["state c1", "start c1", "state c1", "state c1"]
+    );
 }
 
 #[test]
