@@ -177,24 +177,25 @@ fn sifter_step(name: &str, before: &Spec, after: &Spec, started: Instant) -> Ste
 /// Steps 1–5 with the per-step record.
 pub fn report(registry: &Registry, inv: &Invocation) -> Report {
     let mut steps = Vec::new();
-    let result = run(registry, inv, &mut steps);
+    let result = run(registry, inv, Some(&mut steps));
     Report { steps, result }
 }
 
-/// Steps 1–5: the effective config of `inv.bundle`, written nowhere.
+/// Steps 1–5: the effective config of `inv.bundle`, written nowhere. Keeps no per-step
+/// texts: rendering the config twice per step was most of the CPU `oci create` spent.
 pub fn build(registry: &Registry, inv: &Invocation) -> Result<Effective> {
-    run(registry, inv, &mut Vec::new())
+    run(registry, inv, None)
 }
 
 /// Steps 2–5 on a spec given in memory (`hooks check` without a bundle).
 pub fn report_spec(registry: &Registry, inv: &Invocation, spec: Spec) -> Report {
     let mut steps = Vec::new();
     let path = user_config_path(&inv.bundle);
-    let result = chain(registry, inv, spec, &path, &mut steps);
+    let result = chain(registry, inv, spec, &path, Some(&mut steps));
     Report { steps, result }
 }
 
-fn run(registry: &Registry, inv: &Invocation, steps: &mut Vec<Step>) -> Result<Effective> {
+fn run(registry: &Registry, inv: &Invocation, steps: Option<&mut Vec<Step>>) -> Result<Effective> {
     let path = user_config_path(&inv.bundle);
     let spec = read_user_config(&inv.bundle)?;
     chain(registry, inv, spec, &path, steps)
@@ -205,7 +206,7 @@ fn chain(
     inv: &Invocation,
     mut spec: Spec,
     path: &Path,
-    steps: &mut Vec<Step>,
+    mut steps: Option<&mut Vec<Step>>,
 ) -> Result<Effective> {
     let path = path.to_path_buf();
     if spec
@@ -222,14 +223,16 @@ fn chain(
         }
     }
     let started = Instant::now();
-    let before = spec.clone();
+    let before = steps.is_some().then(|| spec.clone());
     resolve_paths(&mut spec, &inv.bundle);
-    steps.push(sifter_step(
-        "(sifter) resolve paths",
-        &before,
-        &spec,
-        started,
-    ));
+    if let (Some(steps), Some(before)) = (steps.as_deref_mut(), before) {
+        steps.push(sifter_step(
+            "(sifter) resolve paths",
+            &before,
+            &spec,
+            started,
+        ));
+    }
 
     let rootfs = spec
         .root()
@@ -248,23 +251,30 @@ fn chain(
             Some(&mut work),
         );
         let did_change = out.changed();
-        let (before, after) = out.values.clone().unwrap_or_default();
-        let prov = crate::provenance::diff(&e.name, &before, &after);
+        let (before, after) = out.values.unwrap_or_default();
+        // Equal values have no differences to record.
+        let prov = if did_change {
+            crate::provenance::diff(&e.name, &before, &after)
+        } else {
+            Vec::new()
+        };
         calls.push(dispatch::record(
             e,
             HookPoint::MutateConfig,
             out.duration_us,
             did_change,
         ));
-        steps.push(Step {
-            name: e.name.clone(),
-            kind: e.kind.as_str().to_string(),
-            origin: e.origin.clone(),
-            duration_us: out.duration_us,
-            before: strict::canonical(&before),
-            after: strict::canonical(&after),
-            provenance: prov.clone(),
-        });
+        if let Some(steps) = steps.as_deref_mut() {
+            steps.push(Step {
+                name: e.name.clone(),
+                kind: e.kind.as_str().to_string(),
+                origin: e.origin.clone(),
+                duration_us: out.duration_us,
+                before: strict::canonical(&before),
+                after: strict::canonical(&after),
+                provenance: prov.clone(),
+            });
+        }
         out.result
             .map_err(|err| registry.failure(e, HookPoint::MutateConfig, &inv.id, err))?;
         dispatch::check_invariants(&work).map_err(|detail| PluginError::InvalidOutput {
@@ -290,11 +300,13 @@ fn chain(
         );
     }
     let started = Instant::now();
-    let before = spec.clone();
+    let before = steps.is_some().then(|| spec.clone());
     spec.annotations_mut()
         .get_or_insert_with(Default::default)
         .insert(APPLIED_ANNOTATION.to_string(), changed.join(","));
-    steps.push(sifter_step("(sifter) finalize", &before, &spec, started));
+    if let (Some(steps), Some(before)) = (steps, before) {
+        steps.push(sifter_step("(sifter) finalize", &before, &spec, started));
+    }
     let bytes = strict::canonical(&json_of(&spec));
     Ok(Effective {
         bytes,
