@@ -375,3 +375,37 @@ fn pre_start_veto_under_run_leaves_nothing() {
     );
     bx.assert_clean();
 }
+
+#[test]
+fn load_time_findings_are_warnings_of_run() {
+    let Some(bx) = Rig::new(|_| {
+        "[hooks]\nlua_dirs = []\nplugin_dirs = []\ndisable = [\"no-such-hook\"]\n\n\
+         [plugins.orphan-table]\nx = 1\n"
+            .to_string()
+    }) else {
+        return;
+    };
+    let b = bx.bundle(&["true"]);
+    let i = id("warn");
+    let out = bx.sifter(&["oci", "run", "-b", b.to_str().unwrap(), &i]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let warnings: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("WARNING: "))
+        .collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("\"no-such-hook\", which matches no hook")),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        warnings.iter().any(|w| w.contains("orphan-table")),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(warnings.len(), 2, "each finding once: {}", out.stderr);
+    bx.assert_clean();
+}

@@ -288,6 +288,7 @@ pub fn init_tracing(global: &GlobalArgs) {
     let fmt = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(false)
         .without_time()
         .with_filter(filter);
     let hook_log = HookLog {

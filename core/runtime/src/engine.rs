@@ -96,9 +96,15 @@ impl Engine {
         &self,
     ) -> std::result::Result<std::sync::Arc<Registry>, sifter_hooks::PluginError> {
         let cached = self.registry.get_or_init(|| {
-            Registry::load(&self.config.site, &self.config.config_path)
-                .map(std::sync::Arc::new)
-                .map_err(|e| e.to_string())
+            let loaded = Registry::load(&self.config.site, &self.config.config_path);
+            // Load-time findings (orphan [plugins.x] tables, unknown `disable` names) are
+            // WARNINGs of the operation that loaded the hooks (hooks.md §6, §11).
+            if let Ok(registry) = &loaded {
+                for w in registry.warnings() {
+                    self.warn(w.clone());
+                }
+            }
+            loaded.map(std::sync::Arc::new).map_err(|e| e.to_string())
         });
         match cached {
             Ok(r) => Ok(r.clone()),
