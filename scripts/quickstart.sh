@@ -52,10 +52,10 @@ cleanup() {
 trap cleanup EXIT
 echo "== sifter oci mount $image $bundle"
 "$sifter" --root "$state" oci mount "$image" "$bundle"
-echo "== sifter oci run: the image's shell, with two commands typed into its terminal"
+echo "== sifter oci run: the image's shell, with 'echo hello' and 'hostname' typed into its terminal"
 # The generated config has a terminal, so `script` lends the container a pty; `oci run` exits
 # with the shell's status.
-printf 'hostname\nexit 0\n' |
+printf 'echo hello\nhostname\nexit 0\n' |
   script -qec "$sifter --root $state oci run -b $bundle quickstart-$$" /dev/null
 echo "== sifter oci umount $bundle"
 "$sifter" --root "$state" oci umount "$bundle"
