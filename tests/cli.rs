@@ -2,8 +2,6 @@
 //! through `sifter_cli::main_with`, and as another user through the real binary.
 
 use crate::support::{self, sifter};
-use std::os::unix::fs::PermissionsExt;
-use std::process::Command;
 
 /// The 14 `oci` subcommands with the reference's short help (oci-reference.md §2.3) and a
 /// syntactically valid argument list.
@@ -141,26 +139,11 @@ fn every_oci_subcommand_requires_root() {
         return;
     }
     let fx = support::Fixture::new("cli");
-    // nobody must be able to execute the binary: copy it unless every ancestor is searchable.
-    let mut bin = support::sifter_bin();
-    let searchable = bin
-        .ancestors()
-        .skip(1)
-        .all(|d| std::fs::metadata(d).is_ok_and(|m| m.permissions().mode() & 0o001 != 0));
-    if !searchable {
-        std::fs::set_permissions(fx.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
-        std::fs::copy(&bin, fx.path().join("sifter")).unwrap();
-        bin = fx.path().join("sifter");
-    }
     for (sub, _, args) in SUBCOMMANDS {
-        let out = Command::new("setpriv")
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(&bin)
-            .args(["--root", "/nonexistent-sifter-root", "oci", sub])
-            .args(*args)
-            .current_dir("/")
-            .output()
-            .unwrap();
+        let argv = ["--root", "/nonexistent-sifter-root", "oci", sub]
+            .into_iter()
+            .chain(args.iter().copied());
+        let out = support::sifter_as_nobody(fx.path(), argv);
         assert_eq!(out.status.code(), Some(255), "{sub}");
         assert_eq!(
             String::from_utf8_lossy(&out.stderr),
@@ -169,13 +152,7 @@ fn every_oci_subcommand_requires_root() {
         );
         assert!(out.stdout.is_empty(), "{sub}");
         // --help needs no root
-        let help = Command::new("setpriv")
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(&bin)
-            .args(["oci", sub, "--help"])
-            .current_dir("/")
-            .output()
-            .unwrap();
+        let help = support::sifter_as_nobody(fx.path(), ["oci", sub, "--help"]);
         assert_eq!(help.status.code(), Some(0), "{sub} --help as nobody");
     }
     assert!(!std::path::Path::new("/nonexistent-sifter-root").exists());

@@ -123,18 +123,7 @@ pub fn squashfuse_pids(sif: &Path) -> Vec<u32> {
     pids
 }
 
-/// The `sifter` executable next to the test binary (`target/<profile>/sifter`), which
-/// `scripts/test.sh` builds before testing.
-pub fn sifter_bin() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let bin = exe.parent().unwrap().parent().unwrap().join("sifter");
-    assert!(
-        bin.is_file(),
-        "{} is missing: build the workspace first (scripts/test.sh runs `cargo build --workspace`)",
-        bin.display()
-    );
-    bin
-}
+pub use crate::support::sifter_bin;
 
 /// File mode bits (permissions + setuid/setgid/sticky).
 pub fn mode(p: &Path) -> u32 {

@@ -294,15 +294,4 @@ pub fn config(rootfs: &Path, args: &[&str], terminal: bool) -> Value {
     })
 }
 
-/// `target/<profile>/sifter`, which `scripts/test.sh` builds before the tests
-/// (`cargo test` does not build another package's binary).
-pub fn sifter_bin() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let bin = exe.parent().and_then(Path::parent).unwrap().join("sifter");
-    assert!(
-        bin.exists(),
-        "{} is missing: build it first (cargo build -p sifter-cli; scripts/test.sh does)",
-        bin.display()
-    );
-    bin
-}
+pub use crate::support::sifter_bin;

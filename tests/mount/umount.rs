@@ -1,10 +1,9 @@
 //! `oci umount` refusals and what it keeps (checklist U1, U2, M2), and the root check of both
 //! commands (H2) through the real binary run as `nobody`.
 
-use super::{Env, sifter_bin};
+use super::Env;
 use crate::support;
 use std::os::unix::fs::PermissionsExt;
-use std::process::Command;
 
 #[test]
 fn umount_refuses_a_bundle_claimed_by_a_container() {
@@ -150,27 +149,13 @@ fn both_commands_require_root() {
     if !support::privileged() {
         return;
     }
-    // Run the real binary as nobody (copied only when its own directory is closed to others).
     let fx = support::Fixture::new("mount");
-    let mut bin = sifter_bin();
-    let open_to_all = bin
-        .ancestors()
-        .skip(1)
-        .all(|d| std::fs::metadata(d).is_ok_and(|m| m.permissions().mode() & 0o001 != 0));
-    if !open_to_all {
-        std::fs::set_permissions(fx.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
-        std::fs::copy(&bin, fx.path().join("sifter")).unwrap();
-        bin = fx.path().join("sifter");
-    }
     for (sub, args) in [("mount", vec!["a.sif", "b"]), ("umount", vec!["b"])] {
-        let out = Command::new("setpriv")
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(&bin)
-            .args(["oci", sub])
-            .args(args.iter().map(|a| fx.path().join(a)))
-            .current_dir("/")
-            .output()
-            .unwrap();
+        let argv = ["oci".into(), sub.into()]
+            .into_iter()
+            .chain(args.iter().map(|a| fx.path().join(a).into_os_string()))
+            .collect::<Vec<std::ffi::OsString>>();
+        let out = support::sifter_as_nobody(fx.path(), argv);
         assert_eq!(out.status.code(), Some(255), "{sub}");
         assert_eq!(
             String::from_utf8_lossy(&out.stderr),

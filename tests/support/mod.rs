@@ -203,3 +203,33 @@ pub fn sifter_bin() -> PathBuf {
     );
     bin
 }
+
+/// Runs the real `sifter` with `args` as user and group 65534 (nobody) from `/`. The binary is
+/// copied into `scratch` (made 0711) when one of its directories is closed to others.
+pub fn sifter_as_nobody<I, S>(scratch: &Path, args: I) -> std::process::Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    use std::os::unix::fs::PermissionsExt;
+    let mut bin = sifter_bin();
+    let searchable = bin
+        .ancestors()
+        .skip(1)
+        .all(|d| std::fs::metadata(d).is_ok_and(|m| m.permissions().mode() & 0o001 != 0));
+    if !searchable {
+        let copy = scratch.join("sifter-as-nobody");
+        if !copy.exists() {
+            std::fs::set_permissions(scratch, std::fs::Permissions::from_mode(0o711)).unwrap();
+            std::fs::copy(&bin, &copy).unwrap();
+        }
+        bin = copy;
+    }
+    std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&bin)
+        .args(args)
+        .current_dir("/")
+        .output()
+        .expect("setpriv (util-linux) must be installed")
+}
