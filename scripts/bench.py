@@ -81,12 +81,25 @@ class Scenario:
         return out
 
     def ratios(self):
+        """One entry per baseline pair `(a, b)` or `(a, b, kind)`: kind "ratio" (the default)
+        is median(a) / median(b); "diff" is median(a) - median(b) in the unit; with b None,
+        the value is median(a) itself."""
         out = []
-        for a, b in self.baseline_pairs:
-            if self.samples.get(a) and self.samples.get(b):
-                ma, mb = statistics.median(self.samples[a]), statistics.median(self.samples[b])
-                out.append({"scenario": self.name, "sifter": a, "peer": b,
-                            "ratio": ma / mb if mb else float("nan")})
+        for pair in self.baseline_pairs:
+            a, b = pair[0], pair[1]
+            kind = pair[2] if len(pair) > 2 else ("abs" if b is None else "ratio")
+            if not self.samples.get(a) or (b is not None and not self.samples.get(b)):
+                continue
+            ma = statistics.median(self.samples[a])
+            mb = statistics.median(self.samples[b]) if b is not None else None
+            if kind == "abs":
+                value = ma
+            elif kind == "diff":
+                value = ma - mb
+            else:
+                value = ma / mb if mb else float("nan")
+            out.append({"scenario": self.name, "sifter": a, "peer": b, "kind": kind,
+                        "ratio": value, "unit": self.unit})
         return out
 
 
@@ -96,13 +109,18 @@ def markdown(scenarios, targets):
         for r in s.rows():
             lines.append(f"| {r['scenario']} | {r['candidate']} | {r['median']:.2f} {r['unit']} | "
                          f"{r['min']:.2f} | {r['max']:.2f} | {r['runs']} |")
-    lines += ["", "| scenario | ratio | value | target | met |", "|---|---|---:|---|---|"]
+    lines += ["", "| scenario | goal measured | value | target | met |", "|---|---|---:|---|---|"]
     for s in scenarios:
         for q in s.ratios():
-            key = f"{q['sifter']} / {q['peer']}"
+            if q["kind"] == "abs":
+                key, val = f"median of {q['sifter']}", f"{q['ratio']:.2f} {q['unit']}"
+            elif q["kind"] == "diff":
+                key, val = f"{q['sifter']} − {q['peer']}", f"{q['ratio']:+.2f} {q['unit']}"
+            else:
+                key, val = f"{q['sifter']} / {q['peer']}", f"{q['ratio']:.3f}"
             target = targets.get((s.name, q["sifter"], q["peer"]))
             met = "" if target is None else ("yes" if target[1](q["ratio"]) else "**no**")
-            lines.append(f"| {s.name} | {key} | {q['ratio']:.3f} | {target[0] if target else ''} | {met} |")
+            lines.append(f"| {s.name} | {key} | {val} | {target[0] if target else ''} | {met} |")
     return "\n".join(lines) + "\n"
 
 
@@ -197,6 +215,7 @@ def main():
                 targets.update(scen_targets)
     finally:
         env.teardown()
+        notes += [f"- {n}" for n in env.notes]
 
     table = markdown(scenarios, targets)
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
