@@ -25,5 +25,11 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== cargo build --workspace"
 cargo build --workspace
-echo "== cargo test"
-cargo test --workspace -- --test-threads="${SIFTER_TEST_THREADS:-2}"
+log=$(mktemp /tmp/sifter-test.XXXXXX)
+trap 'rm -f "$log"' EXIT
+echo "== cargo test (unit tests and doc tests of every crate)"
+cargo test --workspace --exclude sifter-tests -- --test-threads="${SIFTER_TEST_THREADS:-2}" 2>&1 | tee "$log"
+echo "== cargo test (acceptance: CLI, SIF, build, import, mount, lifecycle, hooks; as root)"
+cargo test -p sifter-tests --test acceptance -- --test-threads="${SIFTER_TEST_THREADS:-2}" 2>&1 | tee -a "$log"
+# One closing line over every test binary.
+awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
