@@ -23,9 +23,12 @@ class ImportScenario(B.Scenario):
 
 def make_image(work, quick):
     """A ~200 MB (quick: ~40 MB) image at work/layout:img, built once and reused."""
-    layout = work / "layout"
-    if (layout / "index.json").exists():
-        return layout
+    done = work / "layout"
+    if (done / "index.json").exists():
+        return done
+    layout = work / "layout.partial"  # renamed when complete, so a killed run is not reused
+    shutil.rmtree(layout, ignore_errors=True)
+    shutil.rmtree(work / "bundle", ignore_errors=True)
     per_layer = (10 if quick else 50) << 20
     B.sh("umoci", "init", "--layout", layout)
     B.sh("umoci", "new", "--image", f"{layout}:img")
@@ -52,7 +55,8 @@ def make_image(work, quick):
                 shutil.rmtree(root / "layer1" / "small" / "d000")
         B.sh("umoci", "repack", "--image", f"{layout}:img", bundle)
         shutil.rmtree(bundle)
-    return layout
+    layout.rename(done)
+    return done
 
 
 def scenario_import(env):
@@ -60,7 +64,7 @@ def scenario_import(env):
     for tool in ("umoci", "mksquashfs"):
         if not shutil.which(tool):
             raise B_skip(f"{tool} is not installed")
-    work = env.work / "import"
+    work = env.cache / ("import-quick" if env.quick else "import")
     work.mkdir(exist_ok=True)
     layout = make_image(work, env.quick)
     size = sum(f.stat().st_size for f in (layout / "blobs" / "sha256").iterdir()) / 2**20
