@@ -146,25 +146,34 @@ def ratio_ge(limit):
 
 
 def scenario_run(env):
-    """`sifter oci run` vs the bare runtimes' own `run` and podman, /bin/true payload."""
+    """`sifter oci run` vs the bare runtimes' own `run` and, in a scenario of its own, podman;
+    /bin/true payload."""
     b = env.true_bundle
     env.rt_root.mkdir(exist_ok=True)
+    sifter_runc = lambda: B.timed(*env.sifter("oci", "run", "-b", b, B.new_id("r")))
+    sifter_crun = lambda: B.timed(*env.sifter("oci", "run", "-b", b, B.new_id("r"), runtime="crun"))
     cands = {
-        "sifter oci run (runc)": lambda: B.timed(*env.sifter("oci", "run", "-b", b, B.new_id("r"))),
+        "sifter oci run (runc)": sifter_runc,
         "runc run": lambda: B.timed(B.RUNC, "--root", env.rt_root, "run", "-b", b, B.new_id("r")),
-        "sifter oci run (crun)": lambda: B.timed(*env.sifter("oci", "run", "-b", b, B.new_id("r"), runtime="crun")),
+        "sifter oci run (crun)": sifter_crun,
         "crun run": lambda: B.timed(B.CRUN, "--root", env.rt_root, "run", "-b", b, B.new_id("r")),
     }
     pairs = [("sifter oci run (runc)", "runc run"), ("sifter oci run (crun)", "crun run")]
-    targets = {("run", a, p): ratio_le(1.25) for a, p in pairs}
+    out = [(B.Scenario("run", cands, pairs), {("run", a, p): ratio_le(1.25) for a, p in pairs})]
     podman = podman_setup(env)
     if podman:
-        cands["podman run --rm"] = lambda: B.timed(*podman_run(podman))
-        pairs.append(("sifter oci run (crun)", "podman run --rm"))
-        pairs.append(("sifter oci run (runc)", "podman run --rm"))
-        targets[("run", "sifter oci run (crun)", "podman run --rm")] = ratio_le(0.2)
-        targets[("run", "sifter oci run (runc)", "podman run --rm")] = ratio_le(0.2)
-    return [(B.Scenario("run", cands, pairs), targets)]
+        def podman_once():
+            t = B.timed(*podman_run(podman))
+            # The kernel tears a network namespace down asynchronously, and podman's takes
+            # long enough to slow whatever container starts next; let it finish (untimed).
+            time.sleep(0.3)
+            return t
+        cands = {"sifter oci run (crun)": sifter_crun, "sifter oci run (runc)": sifter_runc,
+                 "podman run --rm": podman_once}
+        pairs = [("sifter oci run (crun)", "podman run --rm"), ("sifter oci run (runc)", "podman run --rm")]
+        out.append((B.Scenario("run-podman", cands, pairs),
+                    {("run-podman", a, p): ratio_le(0.2) for a, p in pairs}))
+    return out
 
 
 def podman_run(image):
