@@ -171,7 +171,10 @@ def scenario_run(env):
         cands = {"sifter oci run (crun)": sifter_crun, "sifter oci run (runc)": sifter_runc,
                  "podman run --rm": podman_once}
         pairs = [("sifter oci run (crun)", "podman run --rm"), ("sifter oci run (runc)", "podman run --rm")]
-        out.append((B.Scenario("run-podman", cands, pairs),
+        out.append((B.Scenario("run-podman", cands, pairs,
+                               note="each podman run is followed by an untimed 0.3 s pause, "
+                                    "so the kernel's asynchronous network-namespace teardown "
+                                    "does not slow the next candidate"),
                     {("run-podman", a, p): ratio_le(0.2) for a, p in pairs}))
     return out
 
@@ -370,10 +373,15 @@ def scenario_read(env):
     env.mounted.append(fb)
     warm = {"warm tree walk (kernel)": lambda: B.timed("tar", "cf", "/dev/null", "-C", kb / "rootfs", "."),
             "warm tree walk (squashfuse)": lambda: B.timed("tar", "cf", "/dev/null", "-C", fb / "rootfs", ".")}
+    notes = {"read-cold": "one `tar cf /dev/null` walk right after `oci mount` (only the SIF "
+                          "file's own pages are cached); GNU tar reads no file data into /dev/null",
+             "read-warm": "walks repeated on mounts that stay; the kernel caches dentries and "
+                          "attributes for FUSE too"}
     out = []
     for name, cands in (("read-cold", cold), ("read-warm", warm)):
         pair = tuple(cands)
-        out.append((B.Scenario(name, cands, [pair]), {(name,) + pair: ratio_le(0.2)}))
+        out.append((B.Scenario(name, cands, [pair], note=notes[name]),
+                    {(name,) + pair: ratio_le(0.2)}))
     return out
 
 
@@ -491,7 +499,9 @@ def scenario_scale(env):
         B.sh(*env.sifter("oci", "start", cid))
     del b
     lst = B.Scenario(f"list-{n_recorded}", {f"oci list ({n_recorded} containers)":
-                                             lambda: B.timed(*env.sifter("oci", "list"))}, [])
+                                             lambda: B.timed(*env.sifter("oci", "list"))}, [],
+                     note=f"{n_recorded} stopped runc containers; the status of each comes from "
+                          "one `runc state` process, several at a time")
 
     def cleanup():
         for i in range(n_recorded):
