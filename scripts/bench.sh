@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks (root): sifter against runc, crun, podman and squashfuse, side by side in one run.
-#   scripts/bench.sh [--quick] [--json FILE] [--runs N] [--only run,lifecycle,hooks,mount,read,scale]
+#   scripts/bench.sh [--quick] [--json FILE] [--runs N] [--only run,lifecycle,hooks,mount,read,scale,import]
 # Writes bench/report.md and bench/latency.svg. Installs hyperfine and podman if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
