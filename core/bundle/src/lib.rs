@@ -27,7 +27,10 @@ mod umount;
 
 pub use checks::{CheckedImage, arch_compatible, check as check_image};
 pub use layout::BundleLayout;
-pub use lock::{BundleLock, Claim, bundle_key, canonical_bundle, claim_path, read_claim};
+pub use lock::{
+    BundleLock, Claim, LockWaitError, bundle_key, canonical_bundle, claim_path, flock_wait,
+    read_claim,
+};
 pub use mount::{Fault, FaultAction, MountOptions, MountOutcome, STEPS, mount, mount_with};
 pub use record::{
     Method, MountRecord, PartitionInfo, SifInfo, Step, StepKind, StepState, read_record,

@@ -87,44 +87,18 @@ impl BundleLock {
             .create(&dir)
             .map_err(|e| BundleError::io("create lock directory", &dir, e))?;
         let path = dir.join(format!("bundle-{key}.lock"));
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let file = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .mode(0o600)
-                .custom_flags(libc::O_NOFOLLOW)
-                .open(&path)
-                .map_err(|e| BundleError::io("open lock file", &path, e))?;
-            match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
-                Ok(lock) => {
-                    // The previous holder may have unlinked the file after we opened it.
-                    let ours = lock.metadata().map(|m| (m.dev(), m.ino())).ok();
-                    let now = std::fs::metadata(&path).map(|m| (m.dev(), m.ino())).ok();
-                    if ours.is_some() && ours == now {
-                        tracing::debug!(bundle = %canonical_bundle.display(), lock = %path.display(), "bundle lock taken");
-                        return Ok(BundleLock {
-                            path,
-                            key,
-                            lock: Some(lock),
-                        });
-                    }
-                }
-                Err((_, Errno::EWOULDBLOCK)) => {
-                    if Instant::now() >= deadline {
-                        return Err(BundleError::Busy {
-                            bundle: canonical_bundle.to_path_buf(),
-                        });
-                    }
-                    std::thread::sleep(POLL);
-                }
-                Err((_, errno)) => {
-                    return Err(BundleError::io("lock", &path, errno.into()));
-                }
-            }
-        }
+        let lock = flock_wait(&path, WAIT).map_err(|e| match e {
+            LockWaitError::Timeout => BundleError::Busy {
+                bundle: canonical_bundle.to_path_buf(),
+            },
+            LockWaitError::Io(source) => BundleError::io("lock", &path, source),
+        })?;
+        tracing::debug!(bundle = %canonical_bundle.display(), lock = %path.display(), "bundle lock taken");
+        Ok(BundleLock {
+            path,
+            key,
+            lock: Some(lock),
+        })
     }
 
     /// The bundle key (for the claim path).
@@ -139,6 +113,51 @@ impl Drop for BundleLock {
         // is current; then close.
         let _ = std::fs::remove_file(&self.path);
         drop(self.lock.take());
+    }
+}
+
+/// Why [`flock_wait`] gave up.
+#[derive(Debug)]
+pub enum LockWaitError {
+    /// Another holder kept the lock for the whole wait.
+    Timeout,
+    Io(std::io::Error),
+}
+
+/// The one lock-file protocol of the state root (oci-reference.md §5.4), shared by the bundle
+/// lock and the runtime's per-id lock: open (creating, no symlinks) and `flock(LOCK_EX)` with
+/// polling up to `wait`; once locked, the open file must still be the one at `path` (a holder
+/// may unlink it when done), else reopen and retry.
+pub fn flock_wait(path: &Path, wait: Duration) -> std::result::Result<Flock<File>, LockWaitError> {
+    let deadline = Instant::now() + wait;
+    loop {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .custom_flags(libc::O_CLOEXEC | libc::O_NOFOLLOW)
+            .open(path)
+            .map_err(LockWaitError::Io)?;
+        match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+            Ok(lock) => {
+                let held = lock.metadata().map_err(LockWaitError::Io)?;
+                match std::fs::metadata(path) {
+                    Ok(now) if now.dev() == held.dev() && now.ino() == held.ino() => {
+                        return Ok(lock);
+                    }
+                    _ => continue,
+                }
+            }
+            Err((_, Errno::EWOULDBLOCK)) => {
+                if Instant::now() >= deadline {
+                    return Err(LockWaitError::Timeout);
+                }
+                std::thread::sleep(POLL);
+            }
+            Err((_, errno)) => return Err(LockWaitError::Io(errno.into())),
+        }
     }
 }
 
@@ -184,5 +203,21 @@ mod tests {
             canonical_bundle(&dir.path().join("new")).unwrap(),
             canon.join("new")
         );
+    }
+
+    #[test]
+    fn lock_is_exclusive_and_survives_unlink() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("x.lock");
+        let first = flock_wait(&path, Duration::from_millis(10)).ok().unwrap();
+        assert!(matches!(
+            flock_wait(&path, Duration::from_millis(50)),
+            Err(LockWaitError::Timeout)
+        ));
+        std::fs::remove_file(&path).unwrap();
+        drop(first);
+        let second = flock_wait(&path, Duration::from_millis(10)).ok().unwrap();
+        assert!(path.exists());
+        drop(second);
     }
 }

@@ -3,13 +3,14 @@
 //! fstat/stat check) and the bundle claims. Paths are only ever built from a [`ContainerId`].
 
 use crate::{ContainerId, Result, RuntimeError, Status};
-use nix::fcntl::{Flock, FlockArg};
+use nix::fcntl::Flock;
 use serde::{Deserialize, Serialize};
+use sifter_bundle::{LockWaitError, flock_wait};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long an operation waits for a container's lock.
 pub const LOCK_WAIT: Duration = Duration::from_secs(30);
@@ -186,8 +187,8 @@ impl Store {
         self.ensure_layout()?;
         let path = self.lock_path(id);
         let lock = flock_wait(&path, LOCK_WAIT).map_err(|e| match e {
-            LockError::Timeout => RuntimeError::Busy { id: id.to_string() },
-            LockError::Io(source) => RuntimeError::io("lock", &path)(source),
+            LockWaitError::Timeout => RuntimeError::Busy { id: id.to_string() },
+            LockWaitError::Io(source) => RuntimeError::io("lock", &path)(source),
         })?;
         Ok(IdLock { path, _lock: lock })
     }
@@ -204,49 +205,6 @@ impl IdLock {
     /// notice through the fstat/stat comparison and retry on a fresh file.
     pub fn remove(self) {
         let _ = std::fs::remove_file(&self.path);
-    }
-}
-
-pub(crate) enum LockError {
-    Timeout,
-    Io(std::io::Error),
-}
-
-/// flock(LOCK_EX) on `path` with polling up to `wait`; after locking, the open file must still
-/// be the one at `path` (delete may have unlinked it), else reopen and retry.
-pub(crate) fn flock_wait(
-    path: &Path,
-    wait: Duration,
-) -> std::result::Result<Flock<File>, LockError> {
-    let deadline = Instant::now() + wait;
-    loop {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .custom_flags(libc::O_CLOEXEC | libc::O_NOFOLLOW)
-            .open(path)
-            .map_err(LockError::Io)?;
-        match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
-            Ok(lock) => {
-                let held = lock.metadata().map_err(LockError::Io)?;
-                match std::fs::metadata(path) {
-                    Ok(now) if now.dev() == held.dev() && now.ino() == held.ino() => {
-                        return Ok(lock);
-                    }
-                    _ => continue,
-                }
-            }
-            Err((_, nix::errno::Errno::EWOULDBLOCK)) => {
-                if Instant::now() >= deadline {
-                    return Err(LockError::Timeout);
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            Err((_, errno)) => return Err(LockError::Io(errno.into())),
-        }
     }
 }
 
@@ -352,25 +310,11 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+        use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(store.record_path(&ContainerId::parse("a").unwrap()))
             .unwrap()
+            .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600);
-    }
-
-    #[test]
-    fn lock_is_exclusive_and_survives_unlink() {
-        let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join("x.lock");
-        let first = flock_wait(&path, Duration::from_millis(10)).ok().unwrap();
-        assert!(matches!(
-            flock_wait(&path, Duration::from_millis(50)),
-            Err(LockError::Timeout)
-        ));
-        std::fs::remove_file(&path).unwrap();
-        drop(first);
-        let second = flock_wait(&path, Duration::from_millis(10)).ok().unwrap();
-        assert!(path.exists());
-        drop(second);
     }
 }
