@@ -243,55 +243,24 @@ impl Drop for Env {
     }
 }
 
-/// The config `oci mount` generates for busybox (oci-reference.md §4.5), with absolute
-/// `root.path`, given args and terminal.
+/// The config `oci mount` generates for busybox (oci-reference.md §4.5, from the same
+/// generator), with absolute `root.path`, given args and terminal.
 pub fn config(rootfs: &Path, args: &[&str], terminal: bool) -> Value {
-    let caps = json!([
-        "CAP_NET_RAW",
-        "CAP_NET_BIND_SERVICE",
-        "CAP_AUDIT_READ",
-        "CAP_AUDIT_WRITE",
-        "CAP_DAC_OVERRIDE",
-        "CAP_SETFCAP",
-        "CAP_SETPCAP",
-        "CAP_SETGID",
-        "CAP_SETUID",
-        "CAP_MKNOD",
-        "CAP_CHOWN",
-        "CAP_FOWNER",
-        "CAP_FSETID",
-        "CAP_KILL",
-        "CAP_SYS_CHROOT"
-    ]);
-    json!({
-        "ociVersion": "1.1.0",
-        "root": { "path": rootfs },
-        "mounts": [
-            { "destination": "/proc", "type": "proc", "source": "proc", "options": ["nosuid", "noexec", "nodev"] },
-            { "destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=755", "size=65536k"] },
-            { "destination": "/dev/pts", "type": "devpts", "source": "devpts", "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"] },
-            { "destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"] },
-            { "destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": ["nosuid", "noexec", "nodev"] },
-            { "destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", "ro"] },
-            { "destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["nosuid", "noexec", "nodev", "relatime", "ro"] }
-        ],
-        "process": {
-            "terminal": terminal,
-            "user": { "uid": 0, "gid": 0 },
-            "args": args,
-            "env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"],
-            "cwd": "/",
-            "capabilities": { "bounding": caps, "effective": caps, "permitted": caps },
-            "rlimits": [{ "type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024 }]
-        },
-        "hostname": "sifter",
-        "linux": {
-            "resources": { "devices": [{ "allow": false, "access": "rwm" }] },
-            "namespaces": [{ "type": "pid" }, { "type": "network" }, { "type": "ipc" }, { "type": "uts" }, { "type": "mount" }],
-            "maskedPaths": ["/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi"],
-            "readonlyPaths": ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
-        }
-    })
+    let host = sifter_bundle::config::HostInfo {
+        bundle: rootfs
+            .parent()
+            .expect("rootfs lies in a bundle")
+            .to_path_buf(),
+        entry_point: None,
+        passwd: None,
+    };
+    let generated = sifter_bundle::config::generate(&Default::default(), &host);
+    let mut v: Value =
+        serde_json::from_slice(&sifter_bundle::config::to_bytes(&generated.spec)).unwrap();
+    v["root"] = json!({ "path": rootfs });
+    v["process"]["args"] = json!(args);
+    v["process"]["terminal"] = json!(terminal);
+    v
 }
 
 pub use crate::support::sifter_bin;
