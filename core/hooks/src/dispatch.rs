@@ -12,7 +12,8 @@ use std::time::Instant;
 pub struct Outcome {
     pub result: Result<(), HookError>,
     pub duration_us: u64,
-    /// At `mutate_config`: the normalised spec before and after the call.
+    /// At `mutate_config`, when the call touched the spec: the normalised spec before and
+    /// after it (`None` when the typed spec came back equal).
     pub values: Option<(serde_json::Value, serde_json::Value)>,
 }
 
@@ -40,7 +41,9 @@ pub fn call(
         id = %id
     );
     let _guard = span.enter();
-    let before = spec.as_deref().map(crate::strict::normalize);
+    // A typed copy to compare with: far cheaper than rendering the config before and after
+    // every call, which most calls (changing nothing) never need.
+    let before = spec.as_deref().cloned();
     let started = Instant::now();
     let hook = entry.hook();
     // `Lua` and hook state are not unwind-safe; a panicking call's partial edits are dropped
@@ -54,7 +57,12 @@ pub fn call(
     });
     let result = caught.unwrap_or_else(|m| Err(HookError::panicked(m)));
     let duration_us = started.elapsed().as_micros() as u64;
-    let values = before.map(|b| (b, crate::strict::normalize(&spec.as_deref())));
+    let values = match (before, spec.as_deref()) {
+        (Some(b), Some(a)) if b != *a => {
+            Some((crate::strict::normalize(&b), crate::strict::normalize(a)))
+        }
+        _ => None,
+    };
     let changed = values.as_ref().is_some_and(|(a, b)| a != b);
     match &result {
         Ok(()) => {

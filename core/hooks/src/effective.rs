@@ -187,6 +187,12 @@ pub fn build(registry: &Registry, inv: &Invocation) -> Result<Effective> {
     run(registry, inv, None)
 }
 
+/// Steps 2–5 on the user config already read strictly from `inv.bundle` (`oci create`
+/// parses it once to validate it).
+pub fn build_parsed(registry: &Registry, inv: &Invocation, spec: Spec) -> Result<Effective> {
+    chain(registry, inv, spec, &user_config_path(&inv.bundle), None)
+}
+
 /// Steps 2–5 on a spec given in memory (`hooks check` without a bundle).
 pub fn report_spec(registry: &Registry, inv: &Invocation, spec: Spec) -> Report {
     let mut steps = Vec::new();
@@ -251,12 +257,10 @@ fn chain(
             Some(&mut work),
         );
         let did_change = out.changed();
-        let (before, after) = out.values.unwrap_or_default();
         // Equal values have no differences to record.
-        let prov = if did_change {
-            crate::provenance::diff(&e.name, &before, &after)
-        } else {
-            Vec::new()
+        let prov = match &out.values {
+            Some((before, after)) if did_change => crate::provenance::diff(&e.name, before, after),
+            _ => Vec::new(),
         };
         calls.push(dispatch::record(
             e,
@@ -265,6 +269,10 @@ fn chain(
             did_change,
         ));
         if let Some(steps) = steps.as_deref_mut() {
+            let (before, after) = match out.values {
+                Some(values) => values,
+                None => (json_of(&spec), json_of(&work)),
+            };
             steps.push(Step {
                 name: e.name.clone(),
                 kind: e.kind.as_str().to_string(),
@@ -307,7 +315,7 @@ fn chain(
     if let (Some(steps), Some(before)) = (steps, before) {
         steps.push(sifter_step("(sifter) finalize", &before, &spec, started));
     }
-    let bytes = strict::canonical(&json_of(&spec));
+    let bytes = strict::canonical(&spec);
     Ok(Effective {
         bytes,
         spec,

@@ -61,6 +61,27 @@ where
 
 /// Strict `T` from JSON bytes.
 pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    match checked_slice(bytes) {
+        Ok((v, unknown)) if unknown.is_empty() => Ok(v),
+        // The slow path only to word the error: it tracks the JSON pointer of every value.
+        _ => tracked_slice(bytes),
+    }
+}
+
+/// Lenient `T` from JSON bytes plus the pointers of the members `T` does not know, without
+/// tracking paths (most of the cost of [`from_slice`] on its error path). Errors are
+/// serde_json's own.
+pub fn checked_slice<T: DeserializeOwned>(
+    bytes: &[u8],
+) -> Result<(T, Vec<String>), serde_json::Error> {
+    let mut unknown: Vec<String> = Vec::new();
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let v = serde_ignored::deserialize(&mut de, |p| unknown.push(ignored_pointer(&p)))?;
+    de.end()?;
+    Ok((v, unknown))
+}
+
+fn tracked_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let v = from_deserializer(&mut de)?;
     de.end().map_err(|e| format!("/: {e}"))?;
@@ -73,21 +94,9 @@ pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, String> {
 }
 
 /// Sorts object keys recursively, whatever serde_json's features.
-pub fn sort_keys(value: Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(
-                entries
-                    .into_iter()
-                    .map(|(k, v)| (k, sort_keys(v)))
-                    .collect(),
-            )
-        }
-        Value::Array(items) => Value::Array(items.into_iter().map(sort_keys).collect()),
-        other => other,
-    }
+pub fn sort_keys(mut value: Value) -> Value {
+    value.sort_all_objects();
+    value
 }
 
 /// A spec as a normalised value: sorted keys, and the capability arrays (a `HashSet` in
@@ -134,6 +143,18 @@ mod tests {
             e.starts_with("/process/terminal: invalid type: string \"yes\", expected a boolean"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn checked_slice_lists_unknown_members_and_from_slice_names_the_first() {
+        let text = br#"{"ociVersion":"1.0.2","x":1,"process":{"cwd":"/","user":{"uid":0,"gid":0},"envv":[]}}"#;
+        let (spec, unknown) = checked_slice::<Spec>(text).unwrap();
+        assert_eq!(spec.version(), "1.0.2");
+        assert_eq!(unknown, ["/x", "/process/envv"]);
+        assert_eq!(from_slice::<Spec>(text).unwrap_err(), "/x: unknown key");
+        let (_, none) = checked_slice::<Spec>(br#"{"ociVersion":"1.0.2"}"#).unwrap();
+        assert!(none.is_empty());
+        assert!(checked_slice::<Spec>(br#"{"ociVersion":"1.0.2"} trailing"#).is_err());
     }
 
     #[test]

@@ -1,7 +1,37 @@
 //! RFC 3339 UTC timestamps with nanoseconds, without a date-time dependency (civil-from-days,
-//! H. Hinnant's algorithm). Pure apart from [`now`].
+//! H. Hinnant's algorithm). Pure apart from [`now`] and [`Naps::sleep`]. Also [`Naps`], the
+//! doubling sleeps of every polling loop.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Sleeps for a polling loop: short at first (what is waited for usually happens within a
+/// millisecond: conmon exiting after its exit file, a runtime leaving `created`), doubling up
+/// to `max` so a long wait costs no more wake-ups than a fixed period would.
+#[derive(Debug, Clone)]
+pub struct Naps {
+    next: Duration,
+    max: Duration,
+}
+
+impl Naps {
+    /// Starts at 50 µs.
+    pub fn up_to(max: Duration) -> Naps {
+        Naps {
+            next: Duration::from_micros(50).min(max),
+            max,
+        }
+    }
+
+    /// The length of the next nap, without sleeping.
+    pub fn peek(&self) -> Duration {
+        self.next
+    }
+
+    pub fn sleep(&mut self) {
+        std::thread::sleep(self.next);
+        self.next = (self.next * 2).min(self.max);
+    }
+}
 
 /// The current time as `2026-11-29T12:00:00.123456789Z`.
 pub fn now() -> String {
@@ -51,6 +81,17 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn naps_double_up_to_the_cap() {
+        let mut n = Naps::up_to(Duration::from_micros(300));
+        let mut seen = Vec::new();
+        for _ in 0..5 {
+            seen.push(n.peek().as_micros());
+            n.sleep();
+        }
+        assert_eq!(seen, [50, 100, 200, 300, 300]);
+    }
 
     #[test]
     fn formats_known_instants() {

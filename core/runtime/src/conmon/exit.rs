@@ -32,10 +32,11 @@ pub fn exists(path: &Path) -> bool {
     path.exists()
 }
 
-/// Polls for the exit file every 20 ms for up to `wait`, stopping early when `give_up` says
+/// Polls for the exit file (naps doubling to 20 ms) for up to `wait`, stopping early when `give_up` says
 /// the writer is gone. Returns the file's parsed code (`None`: unknown or never written).
 pub fn wait(path: &Path, wait: Duration, mut give_up: impl FnMut() -> bool) -> Option<i32> {
     let deadline = Instant::now() + wait;
+    let mut naps = crate::time::Naps::up_to(Duration::from_millis(20));
     loop {
         if let Ok(text) = std::fs::read_to_string(path) {
             return parse(&text);
@@ -44,7 +45,7 @@ pub fn wait(path: &Path, wait: Duration, mut give_up: impl FnMut() -> bool) -> O
             // One last look: the writer may have finished just before it exited.
             return std::fs::read_to_string(path).ok().and_then(|t| parse(&t));
         }
-        std::thread::sleep(Duration::from_millis(20));
+        naps.sleep();
     }
 }
 

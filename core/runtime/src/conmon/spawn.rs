@@ -18,12 +18,13 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// The seam: start a process with the given fds as its 3 and 4.
+/// The seam: start a process in `cwd` with the given fds as its 3 and 4.
 pub trait ConmonSpawner: Send + Sync {
     fn spawn(
         &self,
         argv: &[OsString],
         path_env: &str,
+        cwd: &Path,
         log: &Path,
         sync_fd: &OwnedFd,
         start_fd: &OwnedFd,
@@ -44,6 +45,7 @@ impl ConmonSpawner for PosixSpawner {
         &self,
         argv: &[OsString],
         path_env: &str,
+        cwd: &Path,
         log: &Path,
         sync_fd: &OwnedFd,
         start_fd: &OwnedFd,
@@ -73,6 +75,10 @@ impl ConmonSpawner for PosixSpawner {
             .map_err(SystemError::map("prepare conmon's process"))?;
         fa.add_dup2(start_hi.as_raw_fd(), 4)
             .map_err(SystemError::map("prepare conmon's process"))?;
+        // Last, so the log path above is opened as given even if it is relative.
+        let cwdc = cstr(cwd.as_os_str().as_bytes());
+        super::chdir::add_chdir(&mut fa, cwdc.as_c_str())
+            .map_err(SystemError::map("prepare conmon's process"))?;
         let mut attr =
             PosixSpawnAttr::init().map_err(SystemError::map("prepare conmon's process"))?;
         attr.set_flags(
@@ -89,7 +95,7 @@ impl ConmonSpawner for PosixSpawner {
             cstr(b"_OCI_SYNCPIPE=3"),
             cstr(b"_OCI_STARTPIPE=4"),
         ];
-        tracing::debug!(program = ?argv[0], args = ?&argv[1..], "exec");
+        tracing::debug!(program = ?argv[0], args = ?&argv[1..], cwd = %cwd.display(), "exec");
         let prog = cstr(argv[0].as_bytes());
         posix_spawn(prog.as_c_str(), &fa, &attr, &args, &env).map_err(|e| RuntimeError::Spawn {
             program: argv[0].clone().into(),
@@ -121,13 +127,14 @@ pub fn launch(
     spawner: &dyn ConmonSpawner,
     argv: &[OsString],
     path_env: &str,
+    cwd: &Path,
     log: &Path,
     timeout: Duration,
 ) -> std::result::Result<Launched, LaunchError> {
     let sync = sync::pair().map_err(LaunchError::Other)?;
     let start = sync::pair().map_err(LaunchError::Other)?;
     let pid = spawner
-        .spawn(argv, path_env, log, &sync.child, &start.child)
+        .spawn(argv, path_env, cwd, log, &sync.child, &start.child)
         .map_err(LaunchError::Other)?;
     drop(sync.child);
     drop(start.child);
@@ -149,9 +156,11 @@ pub fn launch(
     }
 }
 
-/// Waits for `pid` up to `wait`; `None` when it has not exited by then.
+/// Waits for `pid` up to `wait`; `None` when it has not exited by then. conmon's first
+/// process exits right after the reply, so the first naps are short.
 fn reap(pid: Pid, wait: Duration) -> Option<WaitStatus> {
     let deadline = Instant::now() + wait;
+    let mut naps = crate::time::Naps::up_to(Duration::from_millis(2));
     loop {
         match waitpid(pid, Some(WaitPidFlag::WNOHANG)) {
             Ok(WaitStatus::StillAlive) => {}
@@ -162,6 +171,6 @@ fn reap(pid: Pid, wait: Duration) -> Option<WaitStatus> {
         if Instant::now() >= deadline {
             return None;
         }
-        std::thread::sleep(Duration::from_millis(2));
+        naps.sleep();
     }
 }

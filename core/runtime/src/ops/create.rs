@@ -60,7 +60,7 @@ pub fn create(engine: &Engine, req: &CreateRequest) -> Result<i32> {
 /// Steps 1–5.
 pub(crate) fn prepare(engine: &Engine, req: &CreateRequest, monitor: Monitor) -> Result<Prepared> {
     let id = ContainerId::parse(&req.id)?;
-    let terminal = validate(req)?;
+    let (terminal, parsed) = validate(req)?;
     let runtime = engine.resolve_runtime()?;
     if monitor == Monitor::Conmon {
         engine.resolve_conmon()?;
@@ -121,7 +121,11 @@ pub(crate) fn prepare(engine: &Engine, req: &CreateRequest, monitor: Monitor) ->
         mkdir_0700(&cdir.join("exit"), false)?;
         let registry = engine.registry()?;
         let inv = crate::hookpoints::invocation(engine, &id, &req.bundle, &req.devices);
-        let eff = sifter_hooks::effective::build(&registry, &inv)?;
+        let eff = match parsed {
+            Some(spec) => sifter_hooks::effective::build_parsed(&registry, &inv, spec)?,
+            // Unknown members: the strict read words the error with its JSON pointer.
+            None => sifter_hooks::effective::build(&registry, &inv)?,
+        };
         // Not fsynced: it is rebuilt from the user's config on every create.
         write_file(
             &engine.store.private_bundle(&id).join("config.json"),
@@ -160,8 +164,10 @@ pub(crate) fn prepare(engine: &Engine, req: &CreateRequest, monitor: Monitor) ->
     }
 }
 
-/// Step 1: what can be checked before touching anything. Returns `process.terminal`.
-fn validate(req: &CreateRequest) -> Result<bool> {
+/// Step 1: what can be checked before touching anything. Returns `process.terminal` and the
+/// config, parsed once here for the effective build too unless it has members the OCI spec
+/// does not know (the strict read of the build reports those, naming their JSON pointer).
+fn validate(req: &CreateRequest) -> Result<(bool, Option<oci_spec::runtime::Spec>)> {
     let invalid = |reason: String| RuntimeError::InvalidBundle {
         bundle: req.bundle.clone(),
         reason,
@@ -169,8 +175,8 @@ fn validate(req: &CreateRequest) -> Result<bool> {
     let path = req.bundle.join("config.json");
     let bytes = std::fs::read(&path)
         .map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?;
-    let spec: oci_spec::runtime::Spec =
-        serde_json::from_slice(&bytes).map_err(|e| invalid(format!("config.json: {e}")))?;
+    let (spec, unknown): (oci_spec::runtime::Spec, _) = sifter_hooks::strict::checked_slice(&bytes)
+        .map_err(|e| invalid(format!("config.json: {e}")))?;
     let process = spec
         .process()
         .as_ref()
@@ -202,7 +208,8 @@ fn validate(req: &CreateRequest) -> Result<bool> {
             });
         }
     }
-    Ok(process.terminal().unwrap_or(false))
+    let terminal = process.terminal().unwrap_or(false);
+    Ok((terminal, unknown.is_empty().then_some(spec)))
 }
 
 /// Step 2: neither a record nor runtime state for the ID.
@@ -279,21 +286,15 @@ fn start_conmon(engine: &Engine, id: &ContainerId, record: &mut Record) -> Resul
         exit_dir: cdir.join("exit"),
         terminal: record.terminal,
     };
-    let mut argv = conmon_args::argv(&args);
-    // conmon's working directory is CDIR/bundle (§5.6), never the caller's, which might sit
-    // inside a bundle that is later unmounted. posix_spawn has no portable chdir action, so
-    // coreutils `env --chdir` does it when present.
-    let env_bin = Path::new("/usr/bin/env");
-    if env_bin.exists() {
-        let mut chdir = std::ffi::OsString::from("--chdir=");
-        chdir.push(&args.bundle);
-        argv.splice(0..0, [env_bin.as_os_str().to_owned(), chdir]);
-    }
+    let argv = conmon_args::argv(&args);
     let conmon_log = cdir.join("conmon.log");
     let launched = launch(
         engine.spawner.as_ref(),
         &argv,
         &engine.path_env,
+        // conmon's working directory is CDIR/bundle (§5.6), never the caller's, which might
+        // sit inside a bundle that is later unmounted.
+        &args.bundle,
         &conmon_log,
         engine.create_timeout(),
     );

@@ -60,14 +60,16 @@ pub(crate) fn signal_if_alive(pid: i32, start: Option<u64>, sig: Signal) -> bool
     }
 }
 
-/// Waits up to `wait` for the recorded process to go away.
+/// Waits up to `wait` for the recorded process to go away (conmon usually exits within a
+/// millisecond of writing its exit file, so the first looks come quickly).
 pub(crate) fn wait_gone(pid: i32, start: Option<u64>, wait: Duration) -> bool {
     let deadline = Instant::now() + wait;
+    let mut naps = crate::time::Naps::up_to(Duration::from_millis(10));
     while crate::proc::alive(pid, start) {
         if Instant::now() >= deadline {
             return false;
         }
-        std::thread::sleep(Duration::from_millis(10));
+        naps.sleep();
     }
     true
 }
@@ -140,10 +142,11 @@ pub(crate) fn remove_all(
     // A process that is still dying (conmon writing its exit file) can add an entry while
     // the directory is being emptied: retry a few times.
     let mut removed = std::fs::remove_dir_all(&cdir);
-    for _ in 0..10 {
+    let mut naps = crate::time::Naps::up_to(Duration::from_millis(20));
+    for _ in 0..16 {
         match &removed {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                std::thread::sleep(Duration::from_millis(20));
+                naps.sleep();
                 removed = std::fs::remove_dir_all(&cdir);
             }
             _ => break,

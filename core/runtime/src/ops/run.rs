@@ -119,11 +119,20 @@ fn run_conmon(engine: &Engine, req: &CreateRequest, streams: Streams<'_>) -> Res
 }
 
 /// `process.terminal` of the user's config (false when unreadable: create reports that).
+/// Only that member is decoded; serde skips the rest of the document.
 fn wants_terminal(bundle: &std::path::Path) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Config {
+        process: Option<Process>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Process {
+        terminal: Option<bool>,
+    }
     std::fs::read(bundle.join("config.json"))
         .ok()
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-        .and_then(|v| v["process"]["terminal"].as_bool())
+        .and_then(|b| serde_json::from_slice::<Config>(&b).ok())
+        .and_then(|c| c.process?.terminal)
         .unwrap_or(false)
 }
 

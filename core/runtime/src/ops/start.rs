@@ -31,12 +31,13 @@ pub fn start(engine: &Engine, id: &str) -> Result<()> {
     // right after `oci start` the container reports `running` (or `stopped`).
     let settled = fifo_before && !fifo.exists();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    let mut naps = crate::time::Naps::up_to(std::time::Duration::from_millis(5));
     while !settled && std::time::Instant::now() < deadline {
         let state = engine.runtime_state(id, &prefix);
         if state.is_none_or(|s| s.get("status").and_then(|v| v.as_str()) != Some("created")) {
             break;
         }
-        std::thread::sleep(std::time::Duration::from_millis(5));
+        naps.sleep();
     }
     rec.started_at = Some(crate::time::now());
     rec.hook_calls
