@@ -291,10 +291,14 @@ pub fn init_tracing(global: &GlobalArgs) {
         .with_ansi(false)
         .without_time()
         .with_filter(filter);
+    // A filter of its own, so sifter's `debug!` events (command lines and such) are disabled
+    // at their callsites unless `--debug`/`SIFTER_LOG` asks for them: formatting them for
+    // nobody was a measurable part of a short command's CPU time.
     let hook_log = HookLog {
         quiet: global.quiet,
         debug: global.debug,
-    };
+    }
+    .with_filter(tracing_subscriber::filter::filter_fn(HookLog::wants));
     let _ = tracing_subscriber::registry()
         .with(fmt)
         .with(hook_log)
@@ -307,6 +311,15 @@ pub fn init_tracing(global: &GlobalArgs) {
 struct HookLog {
     quiet: bool,
     debug: bool,
+}
+
+impl HookLog {
+    /// The events this layer prints: hook log lines at INFO or above.
+    fn wants(m: &tracing::Metadata<'_>) -> bool {
+        m.is_event()
+            && *m.level() <= tracing::Level::INFO
+            && (m.target() == "sifter::lua" || m.fields().field("plugin_log").is_some())
+    }
 }
 
 struct HookLogVisitor {
@@ -349,6 +362,41 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for HookLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hook_log_filter_keeps_hook_lines_at_info_and_above_only() {
+        use std::sync::{Arc, Mutex};
+        use tracing_subscriber::prelude::*;
+        struct Seen(Arc<Mutex<Vec<String>>>);
+        impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Seen {
+            fn on_event(
+                &self,
+                e: &tracing::Event<'_>,
+                _: tracing_subscriber::layer::Context<'_, S>,
+            ) {
+                let m = e.metadata();
+                self.0
+                    .lock()
+                    .unwrap()
+                    .push(format!("{} {}", m.target(), m.level()));
+            }
+        }
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sub = tracing_subscriber::registry().with(
+            Seen(seen.clone()).with_filter(tracing_subscriber::filter::filter_fn(HookLog::wants)),
+        );
+        tracing::subscriber::with_default(sub, || {
+            tracing::info!(target: "sifter::lua", hook = "h", "a");
+            tracing::debug!(target: "sifter::lua", hook = "h", "b");
+            tracing::warn!(hook = "p", plugin_log = true, "c");
+            tracing::debug!(program = "runc", "exec");
+            tracing::info!("d");
+        });
+        assert_eq!(
+            *seen.lock().unwrap(),
+            ["sifter::lua INFO", "sifter_cli::render::tests WARN"]
+        );
+    }
 
     #[test]
     fn table_pads_all_but_last_column() {

@@ -26,10 +26,19 @@ pub fn spec_to_lua(lua: &Lua, spec: &Spec) -> mlua::Result<Value> {
 
 /// A Lua value as `T`, strictly; the error is `POINTER: problem`.
 pub fn from_lua<T: DeserializeOwned>(value: Value) -> Result<T, String> {
-    let options = DeserializeOptions::new()
-        .deny_unsupported_types(true)
-        .deny_recursive_tables(true);
-    crate::strict::from_deserializer(Deserializer::new_with_options(value, options))
+    let de = || {
+        let options = DeserializeOptions::new()
+            .deny_unsupported_types(true)
+            .deny_recursive_tables(true);
+        Deserializer::new_with_options(value.clone(), options)
+    };
+    // Without path tracking first: most of the cost of the strict read, and only an error
+    // needs the pointer. The tracked read then words it (reading a table twice is harmless).
+    let mut unknown = false;
+    match serde_ignored::deserialize(de(), |_| unknown = true) {
+        Ok(v) if !unknown => Ok(v),
+        _ => crate::strict::from_deserializer(de()),
+    }
 }
 
 /// A Lua table as a `Spec`, strictly.
