@@ -104,6 +104,25 @@ load = function(chunk, name, mode, ...)
 end
 "#;
 
+/// The prelude, compiled once per process and loaded as bytecode into every later state.
+fn prelude(lua: &Lua) -> mlua::Result<mlua::Function> {
+    static BYTECODE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    if let Some(bc) = BYTECODE.get() {
+        return lua
+            .load(bc.as_slice())
+            .set_name("=sifter")
+            .set_mode(mlua::chunk::ChunkMode::Binary)
+            .into_function();
+    }
+    let f = lua
+        .load(PRELUDE)
+        .set_name("=sifter")
+        .set_mode(mlua::chunk::ChunkMode::Text)
+        .into_function()?;
+    let _ = BYTECODE.set(f.dump(false));
+    Ok(f)
+}
+
 fn mlua_failed(e: mlua::Error) -> String {
     format!("cannot set up the Lua sandbox: {e}")
 }
@@ -160,9 +179,8 @@ pub fn new_state(
         table.get("unpack").map_err(mlua_failed)?,
         g.get("select").map_err(mlua_failed)?,
     ]);
-    lua.load(PRELUDE)
-        .set_name("=sifter")
-        .set_mode(mlua::chunk::ChunkMode::Text)
+    prelude(&lua)
+        .map_err(mlua_failed)?
         .call::<()>(args)
         .map_err(mlua_failed)?;
     let bytes = limits.lua_memory_mib.saturating_mul(1024 * 1024) as usize;

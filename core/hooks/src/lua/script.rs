@@ -1,6 +1,7 @@
 //! `LuaHook`: one script adapted to the `Hook` trait (hooks.md §9.1). It keeps only the path,
-//! the source and what the first run declared; each call builds a fresh sandbox, runs the chunk
-//! and calls the point's function, so no `Lua` value outlives a call.
+//! the source, the chunk compiled at load (as bytecode, with its debug information, so calls
+//! skip the parser) and what the first run declared; each call builds a fresh sandbox, runs the
+//! chunk and calls the point's function, so no `Lua` value outlives a call.
 
 use super::convert::{read_only, spec_from_lua, spec_to_lua};
 use super::sandbox::{self, RAW_XPCALL, Shared};
@@ -25,6 +26,10 @@ pub struct LuaHook {
     path: PathBuf,
     file: String,
     source: String,
+    /// The chunk as compiled by the declaration run (`lua_dump` keeping line information).
+    /// Bytecode sifter made itself from the trusted source in this process, never a user's:
+    /// scripts' own `load` stays text-only.
+    bytecode: Vec<u8>,
     name: String,
     priority: i32,
     points: HookPoints,
@@ -74,6 +79,7 @@ impl LuaHook {
             path: path.to_path_buf(),
             file,
             source,
+            bytecode: Vec::new(),
             name: stem,
             priority: 0,
             points: HookPoints::NONE,
@@ -81,7 +87,10 @@ impl LuaHook {
             host,
         };
         let (lua, shared) = hook.state()?;
-        let table = hook.instantiate(&lua, &shared)?;
+        let chunk = hook.compile(&lua)?;
+        let bytecode = chunk.dump(false);
+        let table = hook.instantiate(&lua, &shared, chunk)?;
+        hook.bytecode = bytecode;
         let bad = |m: String| HookError::script(format!("{}: {m}", hook.file), Vec::new());
         for pair in table.pairs::<Value, Value>() {
             let (k, _) = pair.map_err(|e| bad(e.to_string()))?;
@@ -152,14 +161,23 @@ impl LuaHook {
             .map_err(HookError::failed)
     }
 
-    /// Compiles and runs the chunk; it must return a table.
-    fn instantiate(&self, lua: &Lua, shared: &Shared) -> Result<Table, HookError> {
-        let chunk = lua
-            .load(self.source.as_str())
+    /// The chunk: the bytecode of the declaration run once there is one, else the source.
+    fn compile(&self, lua: &Lua) -> Result<Function, HookError> {
+        let chunk = if self.bytecode.is_empty() {
+            lua.load(self.source.as_str())
+                .set_mode(mlua::chunk::ChunkMode::Text)
+        } else {
+            lua.load(self.bytecode.as_slice())
+                .set_mode(mlua::chunk::ChunkMode::Binary)
+        };
+        chunk
             .set_name(format!("@{}", self.file))
-            .set_mode(mlua::chunk::ChunkMode::Text)
             .into_function()
-            .map_err(|e| HookError::script(message_of(&e), Vec::new()))?;
+            .map_err(|e| HookError::script(message_of(&e), Vec::new()))
+    }
+
+    /// Runs the chunk; it must return a table.
+    fn instantiate(&self, lua: &Lua, shared: &Shared, chunk: Function) -> Result<Table, HookError> {
         let out = self.protected(lua, shared, chunk, MultiValue::new())?;
         match out.into_iter().next() {
             Some(Value::Table(t)) => Ok(t),
@@ -242,7 +260,8 @@ impl LuaHook {
         spec: Option<&Spec>,
     ) -> Result<Option<Spec>, HookError> {
         let (lua, shared) = self.state()?;
-        let table = self.instantiate(&lua, &shared)?;
+        let chunk = self.compile(&lua)?;
+        let table = self.instantiate(&lua, &shared, chunk)?;
         let lua_err = |e: mlua::Error| HookError::failed(format!("{}: {e}", self.file));
         let f: Function = table.get(point.as_str()).map_err(lua_err)?;
         let ctx_json = serde_json::to_value(cx).map_err(|e| HookError::failed(e.to_string()))?;
