@@ -47,6 +47,14 @@ pub fn seed_scenario_attach(runtime: &'static str) {
     let state = env.wait_exit(&id);
     assert_eq!(state["exitCode"], 0);
     assert!(state["finishedAt"].as_str().unwrap() >= state["startedAt"].as_str().unwrap());
+    // A stopped state is final: the first read keeps the runtime's answer next to the
+    // record, and later reads and `list` show exactly that without a runtime process.
+    let kept = env.root.join("containers").join(&id).join("stopped-state.json");
+    assert!(kept.is_file(), "{} missing", kept.display());
+    assert_eq!(env.state(&id), state);
+    let listed: serde_json::Value =
+        serde_json::from_str(&env.ok(&["list", "--format", "json"]).stdout).unwrap();
+    assert_eq!(listed[0], state);
     env.ok(&["delete", &id]);
     for args in [vec!["state", &id], vec!["kill", &id], vec!["start", &id]] {
         let out = env.oci(&args);

@@ -32,8 +32,8 @@ pub fn exists(path: &Path) -> bool {
     path.exists()
 }
 
-/// Polls for the exit file (naps doubling to 20 ms) for up to `wait`, stopping early when `give_up` says
-/// the writer is gone. Returns the file's parsed code (`None`: unknown or never written).
+/// Polls for the exit file (naps doubling to 20 ms) for up to `wait`, stopping early when
+/// `give_up` says the writer is gone. Returns the file's parsed code (`None`: unknown or never written).
 pub fn wait(path: &Path, wait: Duration, mut give_up: impl FnMut() -> bool) -> Option<i32> {
     let deadline = Instant::now() + wait;
     let mut naps = crate::time::Naps::up_to(Duration::from_millis(20));

@@ -48,7 +48,7 @@ fn fetch_states(engine: &Engine, records: &[(&ContainerId, Record)]) -> Vec<Stat
         if rec.status == Status::Creating {
             return None;
         }
-        engine.runtime_state(id, &engine.record_prefix(id, rec))
+        engine.display_state(id, rec, &engine.record_prefix(id, rec))
     };
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get() * 2)
