@@ -537,10 +537,18 @@ def scenario_scale(env):
         B.sh(*env.sifter("oci", "create", "-b", bi, cid))
         B.sh(*env.sifter("oci", "start", cid))
     del b
-    lst = B.Scenario(f"list-{n_recorded}", {f"oci list ({n_recorded} containers)":
-                                             lambda: B.timed(*env.sifter("oci", "list"))}, [],
-                     note=f"{n_recorded} stopped runc containers; the status of each comes from "
-                          "one `runc state` process, several at a time")
+    def first_list():
+        # Untimed: forget every kept stopped state, so each container costs a runtime `state`.
+        for kept in (env.root / "containers").glob("*/stopped-state.json"):
+            kept.unlink()
+        return B.timed(*env.sifter("oci", "list"))
+
+    lst = B.Scenario(f"list-{n_recorded}", {
+        f"oci list ({n_recorded} containers, first after they stopped)": first_list,
+        f"oci list ({n_recorded} containers)": lambda: B.timed(*env.sifter("oci", "list"))}, [],
+        note=f"{n_recorded} stopped runc containers. The first `list` after they stopped asks "
+             "the runtime for each (one `runc state` process each, several at a time) and keeps "
+             "each final stopped state next to its record; later calls read those")
 
     def cleanup():
         for i in range(n_recorded):
