@@ -49,7 +49,11 @@ pub fn seed_scenario_attach(runtime: &'static str) {
     assert!(state["finishedAt"].as_str().unwrap() >= state["startedAt"].as_str().unwrap());
     // A stopped state is final: the first read keeps the runtime's answer next to the
     // record, and later reads and `list` show exactly that without a runtime process.
-    let kept = env.root.join("containers").join(&id).join("stopped-state.json");
+    let kept = env
+        .root
+        .join("containers")
+        .join(&id)
+        .join("stopped-state.json");
     assert!(kept.is_file(), "{} missing", kept.display());
     assert_eq!(env.state(&id), state);
     let listed: serde_json::Value =
