@@ -1,5 +1,5 @@
 //! Progress of an image import: which layer, and how many of its bytes are read. The library
-//! only reports through the `Progress` trait; the CLI's `render.rs` draws it on a terminal
+//! only reports through the `Progress` trait; the CLI's `render` module draws it on a terminal
 //! (and draws nothing in quiet mode). Line formatting is pure and lives here.
 
 /// Receives progress events; every method defaults to doing nothing.
