@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::mounter::{Call, Recording};
+use crate::record::StepState;
 
 fn busybox() -> CheckedImage {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
