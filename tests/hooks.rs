@@ -115,7 +115,7 @@ pub fn lua(path: &Path) -> LoadedHook {
 pub fn lua_with(path: &Path, limits: LuaLimits) -> LoadedHook {
     let hook = LuaHook::load(path, limits, Arc::new(RealHost)).unwrap();
     LoadedHook {
-        hook: Box::new(hook),
+        hook: Box::new(sifter_hooks::adapter::Adapted(hook)),
         kind: Kind::Lua,
         origin: path.display().to_string(),
     }

@@ -198,7 +198,9 @@ fn ordering_across_kinds_and_duplicate_names() {
         );
         hooks.push(lua(&z));
         hooks.push(LoadedHook {
-            hook: Box::new(sifter_hooks::dylib::DylibHook::load(&so, &so).unwrap()),
+            hook: Box::new(sifter_hooks::adapter::Adapted(
+                sifter_hooks::dylib::DylibHook::load(&so, &so).unwrap(),
+            )),
             kind: Kind::Dylib,
             origin: so.display().to_string(),
         });

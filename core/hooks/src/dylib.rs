@@ -1,16 +1,18 @@
 //! The shared-library loader (hooks.md §8), the only loader `unsafe` in the project: open the
 //! trust-checked file with `RTLD_NOW | RTLD_LOCAL`, read and check the v1 descriptor before any
-//! call, adapt the plugin to the `Hook` trait with JSON over the C ABI. Libraries are never
-//! unloaded, so their function pointers stay valid for the life of the process.
+//! call, answer its points with JSON over the C ABI (`crate::adapter` makes it a `Hook`).
+//! Libraries are never unloaded, so their function pointers stay valid for the life of the
+//! process.
 #![allow(unsafe_code)]
 
+use crate::adapter::PointHost;
 use crate::error::PluginError;
 use libloading::os::unix::{Library, RTLD_LOCAL, RTLD_NOW};
 use sifter_hook_api::ffi::{
     self, CallFn, EntryFn, FreeFn, SIFTER_ABI_VERSION, SifterBuf, SifterPluginV1,
 };
 use sifter_hook_api::oci_spec::runtime::Spec;
-use sifter_hook_api::{Hook, HookContext, HookError, HookPoint, HookPoints};
+use sifter_hook_api::{HookContext, HookError, HookPoint, HookPoints};
 use std::ffi::CStr;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -18,7 +20,7 @@ use std::sync::Mutex;
 /// The v1 descriptor size on this target.
 pub const V1_SIZE: usize = std::mem::size_of::<SifterPluginV1>();
 
-/// A loaded plugin adapted to `Hook`.
+/// A loaded plugin; [`crate::adapter::Adapted`] makes it a `Hook`.
 pub struct DylibHook {
     path: PathBuf,
     name: String,
@@ -113,8 +115,19 @@ impl DylibHook {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
 
-    fn invoke(
+impl PointHost for DylibHook {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn points(&self) -> HookPoints {
+        self.points
+    }
+    fn priority(&self) -> i32 {
+        self.priority
+    }
+    fn call(
         &self,
         point: HookPoint,
         cx: &HookContext,
@@ -160,29 +173,5 @@ impl DylibHook {
                 .map_err(|e| HookError::failed(format!("returned spec: {e}"))),
             None => Ok(None),
         }
-    }
-}
-
-impl Hook for DylibHook {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn points(&self) -> HookPoints {
-        self.points
-    }
-    fn priority(&self) -> i32 {
-        self.priority
-    }
-    fn mutate_config(&self, cx: &HookContext, spec: &mut Spec) -> Result<(), HookError> {
-        if let Some(new) = self.invoke(HookPoint::MutateConfig, cx, Some(spec))? {
-            *spec = new;
-        }
-        Ok(())
-    }
-    fn pre_start(&self, cx: &HookContext) -> Result<(), HookError> {
-        self.invoke(HookPoint::PreStart, cx, None).map(|_| ())
-    }
-    fn post_delete(&self, cx: &HookContext) -> Result<(), HookError> {
-        self.invoke(HookPoint::PostDelete, cx, None).map(|_| ())
     }
 }

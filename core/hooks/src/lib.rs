@@ -2,6 +2,7 @@
 //! (hooks.md §6–§12), the effective config (§2) and the site configuration file (§11). What a
 //! hook may do is `sifter-hook-api`; the lifecycle around the points is `sifter-runtime`.
 
+pub mod adapter;
 pub mod config;
 pub mod dispatch;
 pub mod dylib;

@@ -2,6 +2,7 @@
 //! (hooks.md §6), not recursive, dot files ignored, in byte order of name, each directory and
 //! file trust-checked. Turning a file into a hook is `dylib.rs` and `lua/`.
 
+use crate::adapter::Adapted;
 use crate::config::SiteConfig;
 use crate::error::PluginError;
 use crate::lua::LuaHook;
@@ -109,13 +110,13 @@ fn scan_dir(
         let origin = file.display().to_string();
         let hook: Result<Box<dyn sifter_hook_api::Hook>, PluginError> = match kind {
             Kind::Lua => LuaHook::load(&canonical, site.hooks.limits, Arc::new(RealHost))
-                .map(|h| Box::new(h.with_path(file)) as Box<dyn sifter_hook_api::Hook>)
+                .map(|h| Box::new(Adapted(h.with_path(file))) as Box<dyn sifter_hook_api::Hook>)
                 .map_err(|e| PluginError::ScriptLoad {
                     path: file.clone(),
                     message: describe(&e),
                 }),
             _ => crate::dylib::DylibHook::load(file, &canonical)
-                .map(|h| Box::new(h) as Box<dyn sifter_hook_api::Hook>),
+                .map(|h| Box::new(Adapted(h)) as Box<dyn sifter_hook_api::Hook>),
         };
         match hook {
             Ok(hook) => {

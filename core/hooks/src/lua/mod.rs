@@ -1,5 +1,6 @@
-//! The Lua host (hooks.md §9–§10): `LuaHook` adapts a script to the `Hook` trait; every call
-//! runs in a fresh sandboxed state with the `sifter` module.
+//! The Lua host (hooks.md §9–§10): `LuaHook` answers a script's points, and the shared
+//! adapter (`crate::adapter`) makes it a `Hook`; every call runs in a fresh sandboxed state
+//! with the `sifter` module.
 
 pub mod api;
 pub mod convert;

@@ -5,10 +5,11 @@
 
 use super::convert::{read_only, spec_from_lua, spec_to_lua};
 use super::sandbox::{self, RAW_XPCALL, Shared};
+use crate::adapter::PointHost;
 use crate::config::LuaLimits;
 use mlua::{Function, Lua, MultiValue, Table, Value};
 use sifter_hook_api::oci_spec::runtime::Spec;
-use sifter_hook_api::{Hook, HookContext, HookError, HookPoint, HookPoints, HostView};
+use sifter_hook_api::{HookContext, HookError, HookPoint, HookPoints, HostView};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -251,9 +252,30 @@ impl LuaHook {
         }
         Err(HookError::script(message, st.traceback.clone()))
     }
+}
 
+impl std::fmt::Debug for LuaHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LuaHook")
+            .field("path", &self.path)
+            .field("name", &self.name)
+            .field("priority", &self.priority)
+            .finish()
+    }
+}
+
+impl PointHost for LuaHook {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn points(&self) -> HookPoints {
+        self.points
+    }
+    fn priority(&self) -> i32 {
+        self.priority
+    }
     /// One call at `point` in a fresh state; returns the new spec for `mutate_config`.
-    fn run(
+    fn call(
         &self,
         point: HookPoint,
         cx: &HookContext,
@@ -307,40 +329,6 @@ impl LuaHook {
         spec_from_lua(result).map(Some).map_err(|e| {
             HookError::script(format!("{}: returned spec: {e}", self.file), Vec::new())
         })
-    }
-}
-
-impl std::fmt::Debug for LuaHook {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LuaHook")
-            .field("path", &self.path)
-            .field("name", &self.name)
-            .field("priority", &self.priority)
-            .finish()
-    }
-}
-
-impl Hook for LuaHook {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn points(&self) -> HookPoints {
-        self.points
-    }
-    fn priority(&self) -> i32 {
-        self.priority
-    }
-    fn mutate_config(&self, cx: &HookContext, spec: &mut Spec) -> Result<(), HookError> {
-        if let Some(new) = self.run(HookPoint::MutateConfig, cx, Some(spec))? {
-            *spec = new;
-        }
-        Ok(())
-    }
-    fn pre_start(&self, cx: &HookContext) -> Result<(), HookError> {
-        self.run(HookPoint::PreStart, cx, None).map(|_| ())
-    }
-    fn post_delete(&self, cx: &HookContext) -> Result<(), HookError> {
-        self.run(HookPoint::PostDelete, cx, None).map(|_| ())
     }
 }
 

@@ -1,7 +1,9 @@
 //! Unit tests of the Lua host: shape, sandbox, limits, strict conversion, helpers, errors.
 
 use super::*;
+use crate::adapter::Adapted;
 use crate::lua::api::registered_names;
+use sifter_hook_api::Hook;
 use sifter_hook_api::{ContextParts, RealHost, UserInfo};
 
 fn limits() -> LuaLimits {
@@ -54,7 +56,7 @@ fn spec() -> Spec {
 fn mutate(src: &str) -> Result<Spec, HookError> {
     let h = hook(src)?;
     let mut s = spec();
-    h.mutate_config(&cx(), &mut s)?;
+    Adapted(h).mutate_config(&cx(), &mut s)?;
     Ok(s)
 }
 
@@ -193,7 +195,10 @@ fn memory_limit_is_sticky() {
             },
         )
         .unwrap();
-        h.mutate_config(&cx(), &mut spec()).unwrap_err().to_string()
+        Adapted(h)
+            .mutate_config(&cx(), &mut spec())
+            .unwrap_err()
+            .to_string()
     };
     assert_eq!(
         err("return { mutate_config = function() local s = 'x' while true do s = s .. s end end }"),
