@@ -235,10 +235,7 @@ fn preview_as_user_fills_ctx_user_from_passwd() {
     let b = hx.bundle("b");
     let lua = hx.dir("hooks.d");
     hx.write(&lua.join("who.lua"), "return { mutate_config = function(ctx, spec)\n  print('print goes to the log')\n  sifter.spec.add_annotation(spec, 'who', ctx.user.name .. ':' .. ctx.user.uid)\nend }\n", 0o644);
-    let cfg = hx.site(&format!(
-        "[hooks]\nlua_dirs = [\"{}\"]\nplugin_dirs = []\n",
-        lua.display()
-    ));
+    let cfg = hx.site(&crate::support::lua_site(&lua));
     let out = run(
         &cfg,
         &["preview", "-b", b.to_str().unwrap(), "--as-user", "nobody"],

@@ -129,8 +129,8 @@ fn lua_bind_env_and_cdi_device_reach_a_real_container() {
         );
         hx.write(&cdi.join("test.json"), &spec, 0o644);
         format!(
-            "[hooks]\nlua_dirs = [\"{}\"]\nplugin_dirs = []\n[plugins.test-bind]\ndata = \"{}\"\n[plugins.cdi]\nspec_dirs = [\"{}\"]\n",
-            lua.display(),
+            "{}[plugins.test-bind]\ndata = \"{}\"\n[plugins.cdi]\nspec_dirs = [\"{}\"]\n",
+            crate::support::lua_site(&lua),
             data.display(),
             cdi.display()
         )
@@ -182,10 +182,7 @@ fn post_delete_failures_only_warn_and_all_run() {
                 0o644,
             );
         }
-        format!(
-            "[hooks]\nlua_dirs = [\"{}\"]\nplugin_dirs = []\n",
-            lua.display()
-        )
+        crate::support::lua_site(&lua)
     }) else {
         return;
     };
@@ -213,8 +210,8 @@ fn preview_equals_create_and_the_user_config_is_untouched() {
         hx.write(&lua.join("test-bind.lua"), BIND_ENV, 0o644);
         let data = hx.dir("data");
         format!(
-            "[hooks]\nlua_dirs = [\"{}\"]\nplugin_dirs = []\n[plugins.site-env]\nset = {{ TZ = \"UTC\" }}\n[plugins.test-bind]\ndata = \"{}\"\n",
-            lua.display(),
+            "{}[plugins.site-env]\nset = {{ TZ = \"UTC\" }}\n[plugins.test-bind]\ndata = \"{}\"\n",
+            crate::support::lua_site(&lua),
             data.display()
         )
     }) else {
@@ -355,10 +352,7 @@ fn pre_start_veto_under_run_leaves_nothing() {
     let Some(bx) = Rig::new(|hx| {
         let lua = hx.dir("hooks.d");
         hx.write(&lua.join("veto.lua"), VETO, 0o644);
-        format!(
-            "[hooks]\nlua_dirs = [\"{}\"]\nplugin_dirs = []\n",
-            lua.display()
-        )
+        crate::support::lua_site(&lua)
     }) else {
         return;
     };

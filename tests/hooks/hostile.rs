@@ -5,10 +5,7 @@ use super::*;
 
 fn site_with_lua_dir(hx: &Hx, extra: &str) -> (PathBuf, PathBuf) {
     let dir = hx.dir("hooks.d");
-    let cfg = hx.site(&format!(
-        "[hooks]\nlua_dirs = [\"{}\"]\nplugin_dirs = []\n{extra}",
-        dir.display()
-    ));
+    let cfg = hx.site(&format!("{}{extra}", crate::support::lua_site(&dir)));
     (dir, cfg)
 }
 

@@ -23,14 +23,7 @@ pub(super) fn with_script(env: &mut Env, name: &str, script: &str) {
     std::fs::write(&path, script).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     let config = env.path("sifter.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[hooks]\nlua_dirs = [\"{}\"]\nplugin_dirs = []\n",
-            dir.display()
-        ),
-    )
-    .unwrap();
+    std::fs::write(&config, crate::support::lua_site(&dir)).unwrap();
     std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
     env.config = Some(config);
 }

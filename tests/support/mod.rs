@@ -129,6 +129,14 @@ impl Fixture {
 }
 
 /// Escapes a literal for an insta filter regex.
+/// A site configuration whose only hooks are the Lua scripts in `dir` (no dylib directory).
+pub fn lua_site(dir: &Path) -> String {
+    format!(
+        "[hooks]\nlua_dirs = [\"{}\"]\nplugin_dirs = []\n",
+        dir.display()
+    )
+}
+
 pub fn regex_escape(s: &str) -> String {
     let mut out = String::new();
     for c in s.chars() {
