@@ -258,26 +258,25 @@ pub fn write_file(path: &Path, bytes: &[u8], mode: u32, durable: bool) -> Result
     Ok(())
 }
 
+/// A plain record for `id` in `store`, for unit tests here and in `ops`.
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn record(id: &str) -> Record {
+impl Record {
+    pub(crate) fn sample(store: &Store, id: &ContainerId, status: Status) -> Record {
         Record {
             version: 1,
-            id: id.into(),
+            id: id.to_string(),
             bundle: "/b".into(),
             runtime: "/usr/sbin/runc".into(),
-            runtime_root: "/r/runtime".into(),
+            runtime_root: store.runtime_root(),
             systemd_cgroup: false,
-            terminal: true,
-            status: Status::Creating,
+            terminal: false,
+            status,
             created: "2026-11-29T12:00:00.000000000Z".into(),
             started_at: None,
             monitor: Monitor::Conmon,
             pids: Pids::default(),
             pid_file: None,
-            log_path: "/r/containers/x/container.log".into(),
+            log_path: store.cdir(id).join("container.log"),
             log_format: "kubernetes".into(),
             raw_log_path: None,
             devices: vec![],
@@ -286,6 +285,11 @@ mod tests {
             hook_provenance: vec![],
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
 
     #[test]
     fn save_load_roundtrip_and_sorted_ids() {
@@ -295,7 +299,8 @@ mod tests {
         for name in ["b", "a"] {
             let id = ContainerId::parse(name).unwrap();
             mkdir_0700(&store.cdir(&id), false).unwrap();
-            store.save(&id, &record(name)).unwrap();
+            let rec = Record::sample(&store, &id, Status::Creating);
+            store.save(&id, &rec).unwrap();
         }
         let ids: Vec<String> = store.ids().unwrap().iter().map(|i| i.to_string()).collect();
         assert_eq!(ids, ["a", "b"]);

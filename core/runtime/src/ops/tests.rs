@@ -3,7 +3,7 @@
 
 use crate::driver::{Prefix, RuntimeDriver, RuntimeOp, argv};
 use crate::engine::{Engine, EngineConfig};
-use crate::store::{Monitor, Pids, Record, mkdir_0700};
+use crate::store::{Record, mkdir_0700};
 use crate::{ContainerId, Result, Status};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -58,28 +58,7 @@ fn container(engine: &Engine) -> ContainerId {
     store.ensure_layout().unwrap();
     mkdir_0700(&store.cdir(&id), false).unwrap();
     mkdir_0700(&store.runtime_root().join("c1"), false).unwrap();
-    let rec = Record {
-        version: 1,
-        id: "c1".into(),
-        bundle: "/b".into(),
-        runtime: "/usr/sbin/runc".into(),
-        runtime_root: store.runtime_root(),
-        systemd_cgroup: false,
-        terminal: false,
-        status: Status::Created,
-        created: "2026-11-29T12:00:00.000000000Z".into(),
-        started_at: None,
-        monitor: Monitor::Conmon,
-        pids: Pids::default(),
-        pid_file: None,
-        log_path: store.cdir(&id).join("container.log"),
-        log_format: "kubernetes".into(),
-        raw_log_path: None,
-        devices: vec![],
-        hooks: vec![],
-        hook_calls: vec![],
-        hook_provenance: vec![],
-    };
+    let rec = Record::sample(store, &id, Status::Created);
     store.save(&id, &rec).unwrap();
     id
 }
