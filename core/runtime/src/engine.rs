@@ -253,8 +253,7 @@ impl Engine {
         rec: &Record,
         prefix: &Prefix,
     ) -> Option<serde_json::Map<String, serde_json::Value>> {
-        let settled = rec.monitor == crate::store::Monitor::Conmon
-            && crate::conmon::exit::exists(&self.store.exit_file(id));
+        let settled = self.settled_status(id, rec) == Some(Status::Stopped);
         let cache = self.store.cdir(id).join("stopped-state.json");
         if settled
             && let Ok(bytes) = std::fs::read(&cache)
