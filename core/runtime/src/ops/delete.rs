@@ -162,14 +162,7 @@ fn remove_empty_cgroups(path: &Option<std::path::PathBuf>) {
     let rel = path.strip_prefix("/").unwrap_or(path);
     let root = std::path::Path::new("/sys/fs/cgroup");
     let _ = std::fs::remove_dir(root.join(rel));
-    let mut dirs: Vec<_> = std::fs::read_dir(root)
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .collect();
-    dirs.sort();
-    for d in dirs {
+    for d in super::sorted_paths(root) {
         let _ = std::fs::remove_dir(d.join(rel));
     }
 }

@@ -87,19 +87,24 @@ pub(crate) fn release_claim(engine: &Engine, bundle: &Path, id: &ContainerId) ->
     Ok(())
 }
 
-/// Bundles whose claim names `id`.
-pub(crate) fn claims_naming<'a>(
-    engine: &'a Engine,
-    id: &'a ContainerId,
-) -> impl Iterator<Item = std::path::PathBuf> + 'a {
-    let dir = engine.store.root().join("bundles");
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
+/// The entries of `dir` in byte order; none when it cannot be read.
+pub(crate) fn sorted_paths(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .filter_map(|e| e.ok())
         .map(|e| e.path())
         .collect();
-    entries.sort();
+    paths.sort();
+    paths
+}
+
+/// Bundles whose claim names `id`.
+pub(crate) fn claims_naming<'a>(
+    engine: &'a Engine,
+    id: &'a ContainerId,
+) -> impl Iterator<Item = std::path::PathBuf> + 'a {
+    let entries = sorted_paths(&engine.store.root().join("bundles"));
     entries.into_iter().filter_map(move |p| {
         let claim: sifter_bundle::Claim = serde_json::from_slice(&std::fs::read(&p).ok()?).ok()?;
         (claim.id == id.as_str()).then_some(claim.bundle)
