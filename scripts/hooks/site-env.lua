@@ -19,6 +19,18 @@ local function has_component(list, item)
   return (":" .. list .. ":"):find(":" .. item .. ":", 1, true) ~= nil
 end
 
+-- Adds each value of `t` to its variable with `join(old, value)`, or sets it when unset.
+local function extend(spec, t, join)
+  for _, k in ipairs(sorted_keys(t)) do
+    local old, add = sifter.spec.get_env(spec, k), tostring(t[k])
+    if old == nil or old == "" then
+      sifter.spec.set_env(spec, k, add)
+    elseif not has_component(old, add) then
+      sifter.spec.set_env(spec, k, join(old, add))
+    end
+  end
+end
+
 return {
   name = "site-env",
   priority = 500,
@@ -30,21 +42,7 @@ return {
     for _, k in ipairs(s.unset or {}) do
       sifter.spec.unset_env(spec, k)
     end
-    for _, k in ipairs(sorted_keys(s.prepend)) do
-      local old, add = sifter.spec.get_env(spec, k), tostring(s.prepend[k])
-      if old == nil or old == "" then
-        sifter.spec.set_env(spec, k, add)
-      elseif not has_component(old, add) then
-        sifter.spec.set_env(spec, k, add .. ":" .. old)
-      end
-    end
-    for _, k in ipairs(sorted_keys(s.append)) do
-      local old, add = sifter.spec.get_env(spec, k), tostring(s.append[k])
-      if old == nil or old == "" then
-        sifter.spec.set_env(spec, k, add)
-      elseif not has_component(old, add) then
-        sifter.spec.set_env(spec, k, old .. ":" .. add)
-      end
-    end
+    extend(spec, s.prepend, function(old, add) return add .. ":" .. old end)
+    extend(spec, s.append, function(old, add) return old .. ":" .. add end)
   end,
 }
