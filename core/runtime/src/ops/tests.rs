@@ -116,3 +116,29 @@ fn unknown_ids_leave_no_lock_file() {
     );
     assert!(calls.lock().unwrap().is_empty());
 }
+
+#[test]
+fn a_stopped_state_is_kept_and_a_corrupt_copy_is_replaced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (e, calls) = engine(tmp.path(), "stopped");
+    let id = container(&e);
+    let kept = e.store().cdir(&id).join("stopped-state.json");
+    // No exit file yet: the container may still run, so nothing is kept.
+    super::state::state(&e, "c1").unwrap();
+    assert!(!kept.exists());
+    let exit = e.store().exit_file(&id);
+    mkdir_0700(exit.parent().unwrap(), false).unwrap();
+    std::fs::write(&exit, "0").unwrap();
+    let first = super::state::state(&e, "c1").unwrap();
+    let second = super::state::state(&e, "c1").unwrap();
+    assert_eq!(first, second);
+    assert!(kept.is_file());
+    assert_eq!(*calls.lock().unwrap(), ["state c1", "state c1"]);
+    // A copy that does not parse is asked for again and rewritten.
+    std::fs::write(&kept, "{not json").unwrap();
+    assert_eq!(super::state::state(&e, "c1").unwrap(), first);
+    assert_eq!(calls.lock().unwrap().len(), 3);
+    let rewritten: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&kept).unwrap()).unwrap();
+    assert_eq!(rewritten["status"], "stopped");
+}
