@@ -57,6 +57,47 @@ fn wait_running(env: &Env, id: &str) {
     }
 }
 
+/// The runtime process of a direct `run` (sifter's child): crun runs from the sealed copy
+/// sifter hands it (`/proc/PID/exe` is a memfd) and runc from its path; both under their own
+/// name, and the symlink the copy was started by is gone from `CDIR`.
+fn runtime_runs_as_itself(env: &Env, sifter: u32, id: &str) {
+    let rt = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
+        .find(|e| {
+            let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+            let ppid = stat
+                .rsplit(')')
+                .next()
+                .and_then(|s| s.split_whitespace().nth(1));
+            ppid == Some(sifter.to_string().as_str())
+        })
+        .expect("the runtime process");
+    let comm = std::fs::read_to_string(rt.path().join("comm")).unwrap();
+    assert_eq!(comm.trim(), env.runtime);
+    let image = std::fs::read_link(rt.path().join("exe")).unwrap();
+    let image = image.to_string_lossy();
+    if env.runtime == "crun" {
+        assert!(image.starts_with("/memfd:crun"), "{image}");
+    } else {
+        assert!(image.ends_with("/runc"), "{image}");
+    }
+    let cdir = env.root.join("containers").join(id);
+    let links: Vec<_> = std::fs::read_dir(&cdir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".exe-"))
+        .collect();
+    assert!(links.is_empty(), "{links:?}");
+}
+
 /// `oci kill ID KILL`, or `oci delete --force ID`, from elsewhere: run exits 137 and
 /// nothing remains.
 pub fn run_killed(runtime: &'static str) {
@@ -71,6 +112,7 @@ pub fn run_killed(runtime: &'static str) {
             .spawn()
             .unwrap();
         wait_running(&env, &id);
+        runtime_runs_as_itself(&env, child.id(), &id);
         let list = env.ok(&["list"]);
         assert!(list.stdout.contains(&id), "{}", list.stdout);
         let args: Vec<&str> = match action[0] {

@@ -4,13 +4,14 @@
 //! terminal-generated ones already reach the child through the shared process group
 //! (oci-reference.md §2.5.8 item 3). Also the [`SignalGuard`] that attach uses.
 
+use crate::cmd::RuntimeCommand;
 use crate::error::SystemError;
 use crate::{Result, RuntimeError};
 use nix::sys::signal::{SigSet, SigmaskHow, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use std::io::{Read, Write};
 use std::os::fd::AsFd;
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{ExitStatus, Stdio};
 
 /// The caller's streams.
 pub struct Streams<'a> {
@@ -84,17 +85,21 @@ pub fn exit_code(status: ExitStatus) -> i32 {
 
 /// Spawns `cmd` wired to `streams`, forwards explicitly sent signals with `forward`, and
 /// returns the child's exit code.
-pub fn run(mut cmd: Command, streams: Streams<'_>, forward: &dyn Fn(i32, u32)) -> Result<i32> {
-    let program = cmd.get_program().to_owned();
-    let spawn_err = |source| RuntimeError::Spawn {
+pub fn run(
+    mut cmd: RuntimeCommand,
+    streams: Streams<'_>,
+    forward: &dyn Fn(i32, u32),
+) -> Result<i32> {
+    let program = cmd.runtime().clone();
+    let wait_err = |source| RuntimeError::Spawn {
         program: program.clone().into(),
         source,
     };
     if streams.is_stdio {
         let guard = SignalGuard::new(&[Signal::SIGCHLD])?;
-        let mut child = cmd.spawn().map_err(spawn_err)?;
+        let mut child = cmd.spawn()?;
         loop {
-            if let Some(st) = child.try_wait().map_err(spawn_err)? {
+            if let Some(st) = child.try_wait().map_err(wait_err)? {
                 return Ok(exit_code(st));
             }
             let mut fds = [nix::poll::PollFd::new(
@@ -109,10 +114,11 @@ pub fn run(mut cmd: Command, streams: Streams<'_>, forward: &dyn Fn(i32, u32)) -
             }
         }
     }
-    cmd.stdin(Stdio::piped())
+    cmd.cmd
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = cmd.spawn().map_err(spawn_err)?;
+    let mut child = cmd.spawn()?;
     let mut cin = child.stdin.take().expect("piped");
     let mut cout = child.stdout.take().expect("piped");
     let mut cerr = child.stderr.take().expect("piped");
@@ -131,6 +137,6 @@ pub fn run(mut cmd: Command, streams: Streams<'_>, forward: &dyn Fn(i32, u32)) -
         });
         let _ = std::io::copy(&mut cout, stdout);
     });
-    let st = child.wait().map_err(spawn_err)?;
+    let st = child.wait().map_err(wait_err)?;
     Ok(exit_code(st))
 }

@@ -7,6 +7,7 @@ pub mod conmon;
 pub mod driver;
 mod engine;
 mod error;
+mod exe;
 pub mod foreground;
 mod hookpoints;
 pub mod id;

@@ -205,8 +205,12 @@ impl RuntimeDriver for Cli {
     fn call(&self, prefix: &Prefix, op: &RuntimeOp, cwd: &Path) -> Result<Vec<u8>> {
         let argv = argv(prefix, op);
         let log_start = std::fs::metadata(&prefix.log).map(|m| m.len()).unwrap_or(0);
-        let cwd = if cwd.is_dir() { cwd } else { Path::new("/") };
-        let out = cmd::capture(&argv, &self.path_env, cwd)?;
+        let (cwd, scratch) = if cwd.is_dir() {
+            (cwd, Some(cwd))
+        } else {
+            (Path::new("/"), None)
+        };
+        let out = cmd::capture(&argv, &self.path_env, cwd, scratch)?;
         if out.status.success() {
             return Ok(out.stdout);
         }

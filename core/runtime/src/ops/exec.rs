@@ -51,11 +51,9 @@ pub fn exec(engine: &Engine, req: &ExecRequest, streams: Streams<'_>) -> Result<
         cwd: req.cwd.as_deref(),
         command: &req.command,
     });
-    let cmd = crate::cmd::command(
-        &argv(&prefix, &op),
-        &engine.path_env,
-        &engine.store.cdir(&id),
-    );
+    let cdir = engine.store.cdir(&id);
+    let cmd =
+        crate::cmd::RuntimeCommand::new(&argv(&prefix, &op), &engine.path_env, &cdir, Some(&cdir));
     let forward = |sig: i32, child: u32| {
         if let Ok(s) = nix::sys::signal::Signal::try_from(sig) {
             let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(child as i32), s);

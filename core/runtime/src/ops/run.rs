@@ -58,7 +58,8 @@ fn run_direct(engine: &Engine, req: &CreateRequest, streams: Streams<'_>) -> Res
         pid_file: &pid_file,
     };
     let log_start = std::fs::metadata(&prefix.log).map(|m| m.len()).unwrap_or(0);
-    let cmd = crate::cmd::command(&argv(&prefix, &op), &engine.path_env, &cdir);
+    let cmd =
+        crate::cmd::RuntimeCommand::new(&argv(&prefix, &op), &engine.path_env, &cdir, Some(&cdir));
     let forward = |sig: i32, child: u32| {
         if let Ok(s) = nix::sys::signal::Signal::try_from(sig) {
             let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(child as i32), s);
