@@ -149,7 +149,7 @@ pub fn inv(bundle: &Path) -> Invocation {
         bundle: bundle.to_path_buf(),
         devices: Vec::new(),
         image: None,
-        user: user(1000, "alice"),
+        user: Some(user(1000, "alice")),
         extra_annotations: BTreeMap::new(),
     }
 }

@@ -53,7 +53,7 @@ fn deny_privileged_golden_and_refusals() {
     assert!(build(&r2, &inv(&b)).is_ok());
     // root is exempt by default
     let root = Invocation {
-        user: user(0, "root"),
+        user: Some(user(0, "root")),
         ..inv(&b)
     };
     assert!(build(&r, &root).is_ok());

@@ -245,9 +245,12 @@ fn chain(
         .as_ref()
         .map(|r| r.path().display().to_string())
         .unwrap_or_else(|| inv.bundle.join("rootfs").display().to_string());
-    let cx = registry.context(inv, &rootfs, annotations_of(&spec), None);
+    // Built for the first hook: without one, nothing needs it (nor the user lookup it makes).
+    let mut cx = None;
     let (mut changed, mut calls, mut provenance) = (Vec::new(), Vec::new(), Vec::new());
     for e in registry.active(HookPoint::MutateConfig) {
+        let cx =
+            cx.get_or_insert_with(|| registry.context(inv, &rootfs, annotations_of(&spec), None));
         let mut work = spec.clone();
         let out = dispatch::call(
             e,

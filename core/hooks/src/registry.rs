@@ -101,7 +101,9 @@ pub struct Invocation {
     /// CDI names from `--device`, in command-line order.
     pub devices: Vec<String>,
     pub image: Option<ImageInfo>,
-    pub user: UserInfo,
+    /// The user the hooks see; `None`: whoever runs this process, looked up (`/proc`,
+    /// `/etc/passwd`, `/etc/group`) only when a hook runs.
+    pub user: Option<UserInfo>,
     /// Annotations treated as if the user config carried them (`hooks preview --annotation`).
     pub extra_annotations: BTreeMap<String, String>,
 }
@@ -293,7 +295,7 @@ impl Registry {
             annotations,
             devices: inv.devices.clone(),
             image: inv.image.clone(),
-            user: inv.user.clone(),
+            user: inv.user.clone().unwrap_or_else(UserInfo::current),
             settings: Value::Object(Default::default()),
             state,
         })

@@ -4,7 +4,7 @@
 use crate::store::Record;
 use crate::{ContainerId, Engine, Result};
 use oci_spec::runtime::{ContainerState, State, StateBuilder};
-use sifter_hook_api::{ImageInfo, UserInfo};
+use sifter_hook_api::ImageInfo;
 use sifter_hooks::{HookCall, Invocation};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -37,7 +37,7 @@ pub fn invocation(
         bundle: bundle.to_path_buf(),
         devices: devices.to_vec(),
         image,
-        user: UserInfo::current(),
+        user: None,
         extra_annotations: BTreeMap::new(),
     }
 }

@@ -93,13 +93,13 @@ fn inv(bundle: &Path) -> Invocation {
         bundle: bundle.to_path_buf(),
         devices: vec![],
         image: None,
-        user: UserInfo {
+        user: Some(UserInfo {
             uid: 0,
             gid: 0,
             name: "root".into(),
             groups: vec![0],
             via_sudo: false,
-        },
+        }),
         extra_annotations: BTreeMap::new(),
     }
 }

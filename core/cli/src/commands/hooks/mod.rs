@@ -47,9 +47,9 @@ fn image_info(bundle: &Path) -> Option<ImageInfo> {
 pub(crate) fn invocation(id: &str, bundle: &Path, dry: &DryRunArgs) -> Result<Invocation> {
     let user = match &dry.as_user {
         Some(who) => {
-            UserInfo::lookup(who).ok_or_else(|| CliError::UnknownUser { who: who.clone() })?
+            Some(UserInfo::lookup(who).ok_or_else(|| CliError::UnknownUser { who: who.clone() })?)
         }
-        None => UserInfo::current(),
+        None => None,
     };
     let mut extra = BTreeMap::new();
     for a in &dry.annotations {
