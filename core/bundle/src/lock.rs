@@ -81,13 +81,19 @@ impl BundleLock {
     pub fn acquire(root: &Path, canonical_bundle: &Path) -> Result<BundleLock> {
         let key = bundle_key(canonical_bundle);
         let dir = root.join("locks");
-        DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&dir)
-            .map_err(|e| BundleError::io("create lock directory", &dir, e))?;
         let path = dir.join(format!("bundle-{key}.lock"));
-        let lock = flock_wait(&path, WAIT).map_err(|e| match e {
+        let lock = match flock_wait(&path, WAIT) {
+            Err(LockWaitError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(&dir)
+                    .map_err(|e| BundleError::io("create lock directory", &dir, e))?;
+                flock_wait(&path, WAIT)
+            }
+            other => other,
+        }
+        .map_err(|e| match e {
             LockWaitError::Timeout => BundleError::Busy {
                 bundle: canonical_bundle.to_path_buf(),
             },

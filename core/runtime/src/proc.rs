@@ -3,13 +3,22 @@
 
 use std::path::Path;
 
-/// Start time of `pid` in clock ticks since boot, or `None` when there is no such process.
-pub fn start_time(pid: i32) -> Option<u64> {
+/// `/proc/<pid>/stat`, read in one go (a proc file reports size 0, and reading it into an
+/// empty buffer takes a read per doubling of 32 bytes).
+fn stat_line(pid: i32) -> Option<String> {
+    use std::io::Read;
     if pid <= 0 {
         return None;
     }
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    parse_start_time(&stat)
+    let mut f = std::fs::File::open(format!("/proc/{pid}/stat")).ok()?;
+    let mut line = String::with_capacity(1024);
+    f.read_to_string(&mut line).ok()?;
+    Some(line)
+}
+
+/// Start time of `pid` in clock ticks since boot, or `None` when there is no such process.
+pub fn start_time(pid: i32) -> Option<u64> {
+    parse_start_time(&stat_line(pid)?)
 }
 
 /// Field 22 of a `stat` line. The command name (field 2) may hold spaces and parentheses, so
@@ -20,9 +29,8 @@ pub fn parse_start_time(stat: &str) -> Option<u64> {
     rest.split_whitespace().nth(19)?.parse().ok()
 }
 
-/// Process state letter (field 3), e.g. `Z` for a zombie.
-pub fn state_letter(pid: i32) -> Option<char> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+/// Process state letter (field 3) of a `stat` line, e.g. `Z` for a zombie.
+fn parse_state(stat: &str) -> Option<char> {
     stat[stat.rfind(')')? + 1..]
         .split_whitespace()
         .next()?
@@ -30,12 +38,12 @@ pub fn state_letter(pid: i32) -> Option<char> {
         .next()
 }
 
-/// True when `pid` exists, is not a zombie, and started at `start`.
+/// True when `pid` exists, is not a zombie, and started at `start` (one read of its `stat`).
 pub fn alive(pid: i32, start: Option<u64>) -> bool {
-    match (start_time(pid), start) {
-        (Some(now), Some(recorded)) => now == recorded && state_letter(pid) != Some('Z'),
-        _ => false,
-    }
+    let Some(recorded) = start else { return false };
+    stat_line(pid).is_some_and(|line| {
+        parse_start_time(&line) == Some(recorded) && parse_state(&line) != Some('Z')
+    })
 }
 
 /// Reads a decimal PID file (conmon's, the runtime's).
@@ -62,5 +70,20 @@ mod tests {
         assert!(!alive(me, Some(st + 1)));
         assert!(!alive(me, None));
         assert!(!alive(0, Some(st)));
+    }
+
+    #[test]
+    fn a_zombie_is_not_alive() {
+        let mut child = std::process::Command::new("/bin/true").spawn().unwrap();
+        let pid = child.id() as i32;
+        let st = start_time(pid).unwrap();
+        // Not reaped yet: once it has exited it stays a zombie with the same start time.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while alive(pid, Some(st)) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert_eq!(start_time(pid), Some(st));
+        assert!(!alive(pid, Some(st)));
+        child.wait().unwrap();
     }
 }
