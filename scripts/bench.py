@@ -55,20 +55,23 @@ class Scenario:
     """A named set of candidates measured alternately. `candidates` maps a name to a
     zero-argument function that performs one iteration and returns milliseconds."""
 
-    def __init__(self, name, candidates, baseline_pairs, unit="ms", note=""):
+    def __init__(self, name, candidates, baseline_pairs, unit="ms", note="", settle=0.0):
         self.name = name
         self.candidates = candidates
         self.baseline_pairs = baseline_pairs  # [(sifter_candidate, peer_candidate)]
         self.unit = unit
         self.note = note
+        self.settle = settle  # untimed idle seconds before every call
         self.samples = {k: [] for k in candidates}
 
     def run(self, runs, warmup):
         for _ in range(warmup):
             for fn in self.candidates.values():
+                time.sleep(self.settle)
                 fn()
         for _ in range(runs):
             for name, fn in self.candidates.items():
+                time.sleep(self.settle)
                 self.samples[name].append(fn())
 
     def rows(self):
