@@ -171,6 +171,21 @@ fn losetup(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// `umount2`, retried briefly on EBUSY: with the other suites running in parallel (containers
+/// starting, processes forking), the kernel once reported these freshly unused mounts busy for
+/// a moment (one full run in many); the set-up only needs them gone.
+fn umount_retrying(path: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        match nix::mount::umount2(path, nix::mount::MntFlags::empty()) {
+            Err(nix::errno::Errno::EBUSY) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10))
+            }
+            r => return r.unwrap_or_else(|e| panic!("umount {}: {e}", path.display())),
+        }
+    }
+}
+
 #[test]
 fn a_leftover_loop_device_is_detached_only_when_sysfs_matches_the_record() {
     if !support::privileged() {
@@ -184,7 +199,7 @@ fn a_leftover_loop_device_is_detached_only_when_sysfs_matches_the_record() {
         // As after a crash between attaching and autoclear: mounts gone, a device without
         // autoclear left behind.
         for p in ["rootfs", "overlay/lower", "overlay"] {
-            nix::mount::umount2(&b.join(p), nix::mount::MntFlags::empty()).unwrap();
+            umount_retrying(&b.join(p));
         }
         let offset = if matching { "45056" } else { "0" };
         let dev = losetup(&[
