@@ -157,7 +157,7 @@ SETTLE = 0.05
 REPEAT = 3
 SPACED_NOTE = ("each call follows an untimed 50 ms pause, so every candidate's container starts "
                "from the same idle kernel state (back to back, a container start is faster the "
-               "sooner it follows the previous one: README, Performance: "Back to back and spaced")")
+               "sooner it follows the previous one: README, Performance: 'Back to back and spaced')")
 
 
 def scenario_run(env):
