@@ -19,6 +19,8 @@ if [ "$(id -u)" -eq 0 ] && [ -f /sys/fs/cgroup/unified/cgroup.controllers ]; the
   done
 fi
 
+echo "== python syntax of scripts/*.py (the benchmark harness, which no test runs)"
+python3 -c 'import ast, sys; [ast.parse(open(f).read(), f) for f in sys.argv[1:]]' scripts/*.py
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
