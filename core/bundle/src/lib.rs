@@ -149,7 +149,7 @@ pub enum BundleError {
     #[error("fault injected at step {step}")]
     FaultInjected { step: String },
     /// A failure whose rollback also failed: both travel together (architecture.md §6 Errors).
-    #[error("{}; rollback of {} is incomplete: {}", chain(original), bundle.display(), chain(cleanup))]
+    #[error("{}; rollback of {} is incomplete: {}", error_chain(original), bundle.display(), error_chain(cleanup))]
     RollbackIncomplete {
         bundle: PathBuf,
         original: Box<BundleError>,
@@ -159,9 +159,10 @@ pub enum BundleError {
 
 pub type Result<T> = std::result::Result<T, BundleError>;
 
-/// An error's message followed by its source chain, `: `-separated (for errors that embed
-/// another error in their own message).
-fn chain(err: &dyn std::error::Error) -> String {
+/// An error's message followed by its source chain, `: `-separated, skipping a cause whose
+/// text the message already holds (errors that embed their source in their own message). The
+/// CLI's `FATAL:` line uses it too.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
     let mut out = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {

@@ -78,7 +78,7 @@ fn a_fault_at_any_step_rolls_everything_back() {
             ..Default::default()
         };
         let err = mount_with(&busybox(), &l, &m, &opts).unwrap_err();
-        let text = crate::chain(&err);
+        let text = crate::error_chain(&err);
         assert!(
             text.contains(&format!("fault injected at step {step}")),
             "{step}: {text}"

@@ -5,7 +5,6 @@
 
 use crate::args::GlobalArgs;
 use crate::io::Io;
-use std::error::Error as _;
 use std::ffi::OsString;
 use std::io::Write;
 
@@ -202,17 +201,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 
 /// `FATAL:   <message>: <source>: …` and status 255.
 pub fn fatal(io: &mut Io, err: &crate::CliError) -> u8 {
-    let mut msg = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !msg.contains(&text) {
-            msg.push_str(": ");
-            msg.push_str(&text);
-        }
-        source = cause.source();
-    }
-    line(io, "FATAL", &msg);
+    line(io, "FATAL", &sifter_bundle::error_chain(err));
     FAILURE
 }
 
