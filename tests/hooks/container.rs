@@ -368,6 +368,32 @@ fn pre_start_veto_under_run_leaves_nothing() {
         out.stderr
     );
     bx.assert_clean();
+    // The hook's own log line at post_delete is an INFO line unless --quiet. The tracing
+    // subscriber prints to the real stderr, so this part runs the executable.
+    for (quiet, want) in [(false, true), (true, false)] {
+        let mut cmd = Command::new(support::sifter_bin());
+        cmd.args([
+            "--root",
+            bx.root.to_str().unwrap(),
+            "--runtime",
+            "runc",
+            "--config",
+        ])
+        .arg(&bx.cfg);
+        if quiet {
+            cmd.arg("--quiet");
+        }
+        let out = cmd
+            .args(["oci", "run", "-b", b.to_str().unwrap(), &i])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(255), "{stderr}");
+        let line = format!("INFO:    cleaned up {i}\n");
+        assert_eq!(stderr.contains(&line), want, "quiet {quiet}: {stderr}");
+        bx.assert_clean();
+    }
 }
 
 #[test]
