@@ -52,40 +52,31 @@ impl HookLog {
     }
 }
 
-struct HookLogVisitor {
-    message: String,
-    plugin_log: bool,
-}
+/// The `message` field of an event.
+struct MessageVisitor(String);
 
-impl tracing::field::Visit for HookLogVisitor {
+impl tracing::field::Visit for MessageVisitor {
     fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-        match field.name() {
-            "message" => self.message = format!("{value:?}"),
-            "plugin_log" => self.plugin_log = true,
-            _ => {}
+        if field.name() == "message" {
+            self.0 = format!("{value:?}");
         }
     }
 }
 
+/// Sees only what [`HookLog::wants`] lets through (its per-layer filter in `init_tracing`).
 impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for HookLog {
     fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
-        let mut v = HookLogVisitor {
-            message: String::new(),
-            plugin_log: false,
-        };
-        event.record(&mut v);
-        if event.metadata().target() != "sifter::lua" && !v.plugin_log {
+        // With --debug the fmt layer prints every event itself.
+        if self.quiet || self.debug {
             return;
         }
+        let mut v = MessageVisitor(String::new());
+        event.record(&mut v);
         let level = match *event.metadata().level() {
             tracing::Level::ERROR | tracing::Level::WARN => "WARNING",
-            tracing::Level::INFO => "INFO",
-            _ => "DEBUG",
+            _ => "INFO",
         };
-        // With --debug the fmt layer prints every event itself.
-        if level != "DEBUG" && !self.quiet && !self.debug {
-            eprintln!("{:<8} {}", format!("{level}:"), v.message);
-        }
+        eprintln!("{:<8} {}", format!("{level}:"), v.0);
     }
 }
 
