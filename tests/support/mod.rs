@@ -128,7 +128,6 @@ impl Fixture {
     }
 }
 
-/// Escapes a literal for an insta filter regex.
 /// A site configuration whose only hooks are the Lua scripts in `dir` (no dylib directory).
 pub fn lua_site(dir: &Path) -> String {
     format!(
@@ -137,6 +136,7 @@ pub fn lua_site(dir: &Path) -> String {
     )
 }
 
+/// Escapes a literal for an insta filter regex.
 pub fn regex_escape(s: &str) -> String {
     let mut out = String::new();
     for c in s.chars() {
