@@ -46,7 +46,7 @@ impl SealedExe {
     /// The copy for `runtime` when it is crun, linked from a fresh directory in `dir`; `None`
     /// for other runtimes and on any failure.
     pub fn for_runtime(runtime: &Path, dir: &Path) -> Option<SealedExe> {
-        if Flavor::of(runtime) != Flavor::Crun {
+        if !Flavor::of(runtime).takes_sealed_copy() {
             return None;
         }
         match Self::copy(runtime, dir) {

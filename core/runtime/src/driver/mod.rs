@@ -1,6 +1,6 @@
 //! The `RuntimeDriver` seam: runc and crun behind one pure argv builder ([`argv`]) and one
 //! call path that turns a failure into the §2.4 message (oci-reference.md §5.5). Flavor quirks
-//! sit in the single `match` of [`argv`].
+//! sit in the single `match` of [`argv`] and in [`Flavor`]'s own methods.
 
 pub mod log;
 
@@ -21,6 +21,13 @@ impl Flavor {
             Some(n) if n.starts_with("crun") => Flavor::Crun,
             _ => Flavor::Runc,
         }
+    }
+
+    /// Whether sifter hands the runtime a sealed copy of its binary ([`crate::exe`]): crun
+    /// (0.5 MB) accepts one instead of re-executing itself; copying runc (8.7 MB) would cost
+    /// more than its own clone.
+    pub fn takes_sealed_copy(self) -> bool {
+        self == Flavor::Crun
     }
 }
 
