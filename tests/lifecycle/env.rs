@@ -18,6 +18,8 @@ pub struct Env {
     pub runtime: &'static str,
     /// `--config` for every command, when a test needs a site config.
     pub config: Option<PathBuf>,
+    /// Every ID [`Env::id`] handed out, for the cgroup leak check.
+    ids: std::sync::Mutex<Vec<String>>,
 }
 
 impl Env {
@@ -34,6 +36,7 @@ impl Env {
             root,
             runtime,
             config: None,
+            ids: Default::default(),
         })
     }
 
@@ -48,12 +51,14 @@ impl Env {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .subsec_nanos();
-        format!(
+        let id = format!(
             "{prefix}-{:x}{:x}-{}",
             std::process::id(),
             nanos,
             N.fetch_add(1, Ordering::Relaxed)
-        )
+        );
+        self.ids.lock().unwrap().push(id.clone());
+        id
     }
 
     /// The global flags every command gets.
@@ -202,6 +207,9 @@ impl Env {
         let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
         let left: Vec<&str> = mounts.lines().filter(|l| l.contains(&tmp)).collect();
         assert!(left.is_empty(), "mounts left: {left:?}");
+        let ids = self.ids.lock().unwrap().clone();
+        let left = cgroups_named(Path::new("/sys/fs/cgroup"), &ids, 8);
+        assert!(left.is_empty(), "cgroups left: {left:?}");
     }
 
     /// Live (non-zombie) processes whose command line names this test's root.
@@ -264,3 +272,22 @@ pub fn config(rootfs: &Path, args: &[&str], terminal: bool) -> Value {
 }
 
 pub use crate::support::sifter_bin;
+
+/// Directories named one of `ids` anywhere below `dir` (down to `depth` levels): a runtime
+/// nests a container's cgroup under its own cgroup in each hierarchy, which need not be the
+/// hierarchy's root.
+pub fn cgroups_named(dir: &Path, ids: &[String], depth: u32) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let Ok(t) = e.file_type() else { continue };
+        if !t.is_dir() {
+            continue;
+        }
+        if ids.iter().any(|id| e.file_name() == id.as_str()) {
+            out.push(e.path());
+        } else if depth > 0 {
+            out.extend(cgroups_named(&e.path(), ids, depth - 1));
+        }
+    }
+    out
+}

@@ -91,17 +91,8 @@ pub fn killed_during_create(runtime: &'static str) {
         child.wait().unwrap();
         let out = env.oci(&["delete", "--force", &id]);
         assert_eq!(out.status, 0, "delay {delay_ms}: {}", out.stderr);
+        // Also every cgroup named after the ID, nested ones included.
         env.assert_clean();
-        let cgroups: Vec<_> = std::fs::read_dir("/sys/fs/cgroup")
-            .unwrap()
-            .flatten()
-            .map(|e| e.path().join(&id))
-            .filter(|p| p.exists())
-            .collect();
-        assert!(
-            cgroups.is_empty(),
-            "delay {delay_ms}: cgroups left: {cgroups:?}"
-        );
     }
 }
 

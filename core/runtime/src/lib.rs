@@ -2,6 +2,7 @@
 //! one module per operation (oci-reference.md §5). The CLI builds one [`Engine`] and makes one
 //! call per command; nothing here prints.
 
+mod cgroups;
 mod cmd;
 pub mod conmon;
 pub mod driver;

@@ -7,6 +7,7 @@
 //! 5. run the `post_delete` hooks (failures are WARNINGs);
 //! 6. remove `CDIR`, the claim, the log relay, the pid file, and last the lock file.
 
+use crate::cgroups;
 use crate::driver::RuntimeOp;
 use crate::store::{IdLock, Record};
 use crate::{ContainerId, Engine, Op, Result, RuntimeError, Status};
@@ -86,7 +87,7 @@ pub(crate) fn delete_locked(
             // A create killed half-way can leave a state directory the runtime no longer
             // recognises (it lives under sifter's own runtime root) and empty cgroups.
             let _ = std::fs::remove_dir_all(&runtime_dir);
-            remove_empty_cgroups(&cgroup_path(engine, id));
+            remove_empty_cgroups(engine, id);
         } else if let Err(e) = deleted {
             // The runtime's own `run` (sifter's direct path) removes the container itself
             // when its process dies, and may win the race against this delete.
@@ -139,32 +140,19 @@ fn kill_processes_naming(dir: &std::path::Path) {
     }
 }
 
-/// The container's cgroup path relative to each hierarchy: `linux.cgroupsPath` of the
-/// effective config when it is a plain path, else `/<id>` (runc's and crun's cgroupfs
-/// default). `None` for the systemd `slice:prefix:name` form, which systemd cleans up.
-fn cgroup_path(engine: &Engine, id: &ContainerId) -> Option<std::path::PathBuf> {
+/// Removes the empty cgroups a killed create left, wherever the runtime put them for the
+/// effective config's `linux.cgroupsPath` ([`crate::cgroups`]).
+fn remove_empty_cgroups(engine: &Engine, id: &ContainerId) {
     let config = engine.store.private_bundle(id).join("config.json");
     let configured = std::fs::read(config)
         .ok()
         .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
         .and_then(|v| v["linux"]["cgroupsPath"].as_str().map(str::to_string));
-    match configured {
-        Some(p) if p.contains(':') => None,
-        Some(p) if p.starts_with('/') && !p.split('/').any(|c| c == "..") => Some(p.into()),
-        _ => Some(format!("/{id}").into()),
-    }
-}
-
-/// `rmdir` of that cgroup in every hierarchy under `/sys/fs/cgroup` (and the unified root);
-/// a cgroup that still has processes refuses, so this never disturbs a live container.
-fn remove_empty_cgroups(path: &Option<std::path::PathBuf>) {
-    let Some(path) = path else { return };
-    let rel = path.strip_prefix("/").unwrap_or(path);
-    let root = std::path::Path::new("/sys/fs/cgroup");
-    let _ = std::fs::remove_dir(root.join(rel));
-    for d in super::sorted_paths(root) {
-        let _ = std::fs::remove_dir(d.join(rel));
-    }
+    let placement = cgroups::Placement::of(configured.as_deref(), id.as_str());
+    let own = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+    let dirs = cgroups::candidates(std::path::Path::new("/sys/fs/cgroup"), &placement, &own);
+    tracing::debug!(id = %id, candidates = dirs.len(), "removing empty cgroups");
+    cgroups::remove_empty(&dirs);
 }
 
 /// Kills conmon and whatever runtime call it has in flight: the conmon daemon leads its own
