@@ -191,3 +191,34 @@ fn version_prints_the_package_version() {
         format!("sifter {}\n", env!("CARGO_PKG_VERSION"))
     );
 }
+
+/// The executable's own start-up (its `main` is the C entry point, not std's): arguments and
+/// stdout reach the command, a failure still exits 255, and a closed stdout is an error the
+/// command survives rather than a SIGPIPE death.
+#[test]
+fn the_executable_keeps_std_start_up_behaviour() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{Command, Stdio};
+    let bin = support::sifter_bin();
+    let out = Command::new(&bin).arg("--version").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("sifter {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    let out = Command::new(&bin)
+        .args(["oci", "state", "no/such"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(255), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("FATAL:"));
+    let (read_end, write_end) = nix::unistd::pipe().unwrap();
+    drop(read_end);
+    let status = Command::new(&bin)
+        .args(["oci", "--help"])
+        .stdout(Stdio::from(write_end))
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.signal(), None, "killed by a signal: {status:?}");
+}
