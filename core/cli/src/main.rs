@@ -5,10 +5,10 @@
 //! parses `/proc/self/maps` (through `pthread_getattr_np`) only to tell a main-thread stack
 //! overflow from other faults: 5 % of the instructions, and 0.2 ms of wall time of every short
 //! command here (`oci state` of an unknown ID: 1.79 → 1.57 ms, median of 300 alternated
-//! runs). std itself works unchanged: glibc hands it the arguments
-//! and environment. What its start-up did that sifter relies on is done below: SIGPIPE is
-//! ignored (a closed pipe is an EPIPE error, and children still start with the default
-//! action), a panic exits 101 after its message, and `process::exit` flushes stdout.
+//! runs). std itself works unchanged: glibc hands it the arguments and environment. What its
+//! start-up did that sifter relies on is done below: SIGPIPE is ignored (a closed pipe is an
+//! EPIPE error, and children still start with the default action), a panic exits 101 after
+//! its message, and `process::exit` flushes stdout.
 #![no_main]
 #![allow(unsafe_code)]
 
