@@ -13,10 +13,10 @@ fn ser_options() -> SerializeOptions {
         .serialize_unit_to_null(false)
 }
 
-/// Any serialisable value as a plain Lua value (JSON null becomes nil).
+/// Any serialisable value as a plain Lua value (`None` and JSON null become nil), serialised
+/// straight into Lua: going through a `serde_json::Value` first cost a fifth of `spec_to_lua`.
 pub fn to_lua<T: serde::Serialize>(lua: &Lua, value: &T) -> mlua::Result<Value> {
-    let json = serde_json::to_value(value).map_err(mlua::Error::external)?;
-    lua.to_value_with(&json, ser_options())
+    lua.to_value_with(value, ser_options())
 }
 
 /// The spec as a Lua table.
@@ -138,6 +138,21 @@ mod tests {
             .exec()
             .unwrap();
         assert!(spec_from_lua(lua.globals().get("spec").unwrap()).is_err());
+    }
+
+    #[test]
+    fn direct_serialisation_matches_the_json_route() {
+        let lua = Lua::new();
+        let mut spec = Spec::default();
+        let annotations = [("a.b", "1"), ("c", "")].map(|(k, v)| (k.into(), v.into()));
+        spec.set_annotations(Some(annotations.into_iter().collect()));
+        let direct = spec_to_lua(&lua, &spec).unwrap();
+        let json = serde_json::to_value(&spec).unwrap();
+        let via_json = lua.to_value_with(&json, ser_options()).unwrap();
+        let back = |v: Value| -> serde_json::Value { lua.from_value(v).unwrap() };
+        assert_eq!(back(direct.clone()), back(via_json));
+        assert_eq!(back(direct.clone()), json);
+        assert_eq!(spec_from_lua(direct).unwrap(), spec);
     }
 
     #[test]
