@@ -39,16 +39,28 @@ pub fn parse_passwd(text: &str) -> Vec<PasswdEntry> {
         .collect()
 }
 
+/// The name of the first [`parse_passwd`] entry with `uid`, found without building the list
+/// (every `create` asks, for the invoker).
+pub fn passwd_name(text: &str, uid: u32) -> Option<String> {
+    text.lines().find_map(|line| {
+        let mut f = line.split(':');
+        let (name, _, u, g) = (f.next()?, f.next()?, f.next()?, f.next()?);
+        let valid = !name.is_empty() && !line.starts_with('#') && g.parse::<u32>().is_ok();
+        (valid && u.parse::<u32>().ok()? == uid).then(|| name.to_string())
+    })
+}
+
 /// Supplementary gids of `name` from group text, plus `primary`, sorted and deduplicated.
 pub fn groups_of(group_text: &str, name: &str, primary: u32) -> Vec<u32> {
     let mut out = vec![primary];
     for line in group_text.lines() {
-        let f: Vec<&str> = line.split(':').collect();
-        if f.len() < 4 {
+        let mut f = line.split(':');
+        let (Some(_), Some(_), Some(gid), Some(members)) = (f.next(), f.next(), f.next(), f.next())
+        else {
             continue;
-        }
-        if f[3].split(',').any(|m| m == name)
-            && let Ok(gid) = f[2].parse()
+        };
+        if members.split(',').any(|m| m == name)
+            && let Ok(gid) = gid.parse()
         {
             out.push(gid);
         }
@@ -84,7 +96,6 @@ impl UserInfo {
     /// Applies the hooks.md §4 rules: `SUDO_*` only when the real uid is 0; the passwd name of
     /// the uid wins over a disagreeing `SUDO_USER`; the decimal uid when there is no name.
     pub fn resolve(src: &UserSources<'_>) -> UserInfo {
-        let users = parse_passwd(src.passwd);
         let sudo = if src.real_uid == 0 {
             match (
                 src.sudo_uid.and_then(|s| s.parse::<u32>().ok()),
@@ -100,7 +111,7 @@ impl UserInfo {
             Some((u, g)) => (u, g, true),
             None => (src.real_uid, src.real_gid, false),
         };
-        let passwd_name = users.iter().find(|e| e.uid == uid).map(|e| e.name.clone());
+        let passwd_name = passwd_name(src.passwd, uid);
         let name = match (via_sudo, passwd_name, src.sudo_user) {
             (_, Some(n), _) => n,
             (true, None, Some(s)) if !s.is_empty() => s.to_string(),
@@ -212,6 +223,20 @@ mod tests {
             (root.uid, root.name.as_str(), root.via_sudo),
             (1000, "alice", true)
         );
+    }
+
+    #[test]
+    fn passwd_name_agrees_with_the_parsed_list() {
+        let text = "#x:x:5:5\n:x:5:5\nbad:x:5:notgid\nshort:x:5\nalice:x:5:5::/:\n\
+                    bob:x:5:6::/:\nroot:x:0:0\nweird:x:99999999999:1\n";
+        let list = parse_passwd(text);
+        for uid in [0, 5, 6, 7, 99999] {
+            let want = list.iter().find(|e| e.uid == uid).map(|e| e.name.clone());
+            assert_eq!(passwd_name(text, uid), want, "uid {uid}");
+        }
+        assert_eq!(passwd_name(text, 5).as_deref(), Some("alice"));
+        let groups = "g1:x:10:alice,bob\nbroken:x\ng2:x:11:bob\ng3:x:nan:alice\ng4:x:12:alice\n";
+        assert_eq!(groups_of(groups, "alice", 5), vec![5, 10, 12]);
     }
 
     #[test]
