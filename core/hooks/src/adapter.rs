@@ -1,15 +1,32 @@
 //! The one bridge from a hook host that answers every point through a single entry point (a
 //! dylib's `call`, a Lua script's point function in a fresh state) to the `Hook` trait, so the
-//! dylib loader and the Lua host do not each spell out the same three point methods.
+//! dylib loader and the Lua host do not each spell out the same three point methods, nor the
+//! three getters of what they declare.
 
 use sifter_hook_api::oci_spec::runtime::Spec;
 use sifter_hook_api::{Hook, HookContext, HookError, HookPoint, HookPoints};
 
-/// A hook host: its declaration, and one call per point.
+/// What a hook declares about itself (hooks.md §3, §8, §9.1): its name, the points it
+/// implements, and its priority before the site config's override.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declaration {
+    pub name: String,
+    pub points: HookPoints,
+    pub priority: i32,
+}
+
+/// A hook host: its declaration (the getters read it), and one call per point.
 pub trait PointHost: Send + Sync {
-    fn name(&self) -> &str;
-    fn points(&self) -> HookPoints;
-    fn priority(&self) -> i32;
+    fn declaration(&self) -> &Declaration;
+    fn name(&self) -> &str {
+        &self.declaration().name
+    }
+    fn points(&self) -> HookPoints {
+        self.declaration().points
+    }
+    fn priority(&self) -> i32 {
+        self.declaration().priority
+    }
     /// One call at `point`. `spec` is given only for `mutate_config`, where `Some` in the
     /// result replaces the spec; `pre_start` and `post_delete` return `None`.
     fn call(

@@ -5,7 +5,7 @@
 //! process.
 #![allow(unsafe_code)]
 
-use crate::adapter::PointHost;
+use crate::adapter::{Declaration, PointHost};
 use crate::error::PluginError;
 use libloading::os::unix::{Library, RTLD_LOCAL, RTLD_NOW};
 use sifter_hook_api::ffi::{
@@ -23,9 +23,7 @@ pub const V1_SIZE: usize = std::mem::size_of::<SifterPluginV1>();
 /// A loaded plugin; [`crate::adapter::Adapted`] makes it a `Hook`.
 pub struct DylibHook {
     path: PathBuf,
-    name: String,
-    points: HookPoints,
-    priority: i32,
+    decl: Declaration,
     call: CallFn,
     free_buf: FreeFn,
     /// The host never calls one plugin from two threads at once.
@@ -36,7 +34,7 @@ impl std::fmt::Debug for DylibHook {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DylibHook")
             .field("path", &self.path)
-            .field("name", &self.name)
+            .field("name", &self.decl.name)
             .finish()
     }
 }
@@ -103,9 +101,11 @@ impl DylibHook {
         };
         Ok(DylibHook {
             path: path.to_path_buf(),
-            name,
-            points,
-            priority: d.priority,
+            decl: Declaration {
+                name,
+                points,
+                priority: d.priority,
+            },
             call: d.call,
             free_buf: d.free_buf,
             lock: Mutex::new(()),
@@ -118,14 +118,8 @@ impl DylibHook {
 }
 
 impl PointHost for DylibHook {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn points(&self) -> HookPoints {
-        self.points
-    }
-    fn priority(&self) -> i32 {
-        self.priority
+    fn declaration(&self) -> &Declaration {
+        &self.decl
     }
     fn call(
         &self,
@@ -133,7 +127,7 @@ impl PointHost for DylibHook {
         cx: &HookContext,
         spec: Option<&Spec>,
     ) -> Result<Option<Spec>, HookError> {
-        if !self.points.contains(point) {
+        if !self.decl.points.contains(point) {
             return Err(HookError::Foreign {
                 code: -1,
                 message: format!("{point} was not declared by the plugin"),
@@ -162,9 +156,15 @@ impl PointHost for DylibHook {
         let (result, log) = ffi::interpret(status, &body, point);
         for entry in log {
             match entry.level.as_str() {
-                "warn" => tracing::warn!(hook = %self.name, plugin_log = true, "{}", entry.message),
-                "info" => tracing::info!(hook = %self.name, plugin_log = true, "{}", entry.message),
-                _ => tracing::debug!(hook = %self.name, plugin_log = true, "{}", entry.message),
+                "warn" => {
+                    tracing::warn!(hook = %self.decl.name, plugin_log = true, "{}", entry.message)
+                }
+                "info" => {
+                    tracing::info!(hook = %self.decl.name, plugin_log = true, "{}", entry.message)
+                }
+                _ => {
+                    tracing::debug!(hook = %self.decl.name, plugin_log = true, "{}", entry.message)
+                }
             }
         }
         match result? {

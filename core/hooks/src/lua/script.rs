@@ -5,7 +5,7 @@
 
 use super::convert::{read_only, spec_from_lua, spec_to_lua};
 use super::sandbox::{self, RAW_XPCALL, Shared};
-use crate::adapter::PointHost;
+use crate::adapter::{Declaration, PointHost};
 use crate::config::LuaLimits;
 use mlua::{Function, Lua, MultiValue, Table, Value};
 use sifter_hook_api::oci_spec::runtime::Spec;
@@ -31,9 +31,7 @@ pub struct LuaHook {
     /// Bytecode sifter made itself from the trusted source in this process, never a user's:
     /// scripts' own `load` stays text-only.
     bytecode: Vec<u8>,
-    name: String,
-    priority: i32,
-    points: HookPoints,
+    decl: Declaration,
     limits: LuaLimits,
     host: Arc<dyn HostView>,
 }
@@ -81,9 +79,11 @@ impl LuaHook {
             file,
             source,
             bytecode: Vec::new(),
-            name: stem,
-            priority: 0,
-            points: HookPoints::NONE,
+            decl: Declaration {
+                name: stem,
+                points: HookPoints::NONE,
+                priority: 0,
+            },
             limits,
             host,
         };
@@ -105,7 +105,7 @@ impl LuaHook {
         }
         match table.get::<Value>("name").map_err(|e| bad(e.to_string()))? {
             Value::Nil => {}
-            Value::String(s) => hook.name = s.to_string_lossy(),
+            Value::String(s) => hook.decl.name = s.to_string_lossy(),
             v => {
                 return Err(bad(format!(
                     "name must be a string, found a value of type {}",
@@ -118,7 +118,7 @@ impl LuaHook {
             .map_err(|e| bad(e.to_string()))?
         {
             Value::Nil => {}
-            Value::Integer(i) if i32::try_from(i).is_ok() => hook.priority = i as i32,
+            Value::Integer(i) if i32::try_from(i).is_ok() => hook.decl.priority = i as i32,
             v => {
                 return Err(bad(format!(
                     "priority must be a 32-bit integer, found {v:?}"
@@ -131,7 +131,7 @@ impl LuaHook {
                 .map_err(|e| bad(e.to_string()))?
             {
                 Value::Nil => {}
-                Value::Function(_) => hook.points = hook.points.with(point),
+                Value::Function(_) => hook.decl.points = hook.decl.points.with(point),
                 v => {
                     return Err(bad(format!(
                         "{point} must be a function, found a value of type {}",
@@ -140,7 +140,7 @@ impl LuaHook {
                 }
             }
         }
-        if hook.points.is_empty() {
+        if hook.decl.points.is_empty() {
             return Err(bad("the returned table has no point function (mutate_config, pre_start or post_delete)".into()));
         }
         Ok(hook)
@@ -158,7 +158,7 @@ impl LuaHook {
     }
 
     fn state(&self) -> Result<(Lua, Shared), HookError> {
-        sandbox::new_state(&self.file, &self.name, self.limits, self.host.clone())
+        sandbox::new_state(&self.file, &self.decl.name, self.limits, self.host.clone())
             .map_err(HookError::failed)
     }
 
@@ -258,21 +258,15 @@ impl std::fmt::Debug for LuaHook {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LuaHook")
             .field("path", &self.path)
-            .field("name", &self.name)
-            .field("priority", &self.priority)
+            .field("name", &self.decl.name)
+            .field("priority", &self.decl.priority)
             .finish()
     }
 }
 
 impl PointHost for LuaHook {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn points(&self) -> HookPoints {
-        self.points
-    }
-    fn priority(&self) -> i32 {
-        self.priority
+    fn declaration(&self) -> &Declaration {
+        &self.decl
     }
     /// One call at `point` in a fresh state; returns the new spec for `mutate_config`.
     fn call(
