@@ -83,13 +83,9 @@ pub fn exit_code(status: ExitStatus) -> i32 {
         .unwrap_or(255)
 }
 
-/// Spawns `cmd` wired to `streams`, forwards explicitly sent signals with `forward`, and
-/// returns the child's exit code.
-pub fn run(
-    mut cmd: RuntimeCommand,
-    streams: Streams<'_>,
-    forward: &dyn Fn(i32, u32),
-) -> Result<i32> {
+/// Spawns `cmd` wired to `streams`, passes explicitly sent signals on to it, and returns the
+/// child's exit code.
+pub fn run(mut cmd: RuntimeCommand, streams: Streams<'_>) -> Result<i32> {
     let program = cmd.runtime().clone();
     let wait_err = |source| RuntimeError::Spawn {
         program: program.clone().into(),
@@ -108,8 +104,12 @@ pub fn run(
             )];
             let _ = nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(200u16));
             for (sig, explicit) in guard.drain() {
-                if explicit && sig != Signal::SIGCHLD as i32 {
-                    forward(sig, child.id());
+                if explicit
+                    && sig != Signal::SIGCHLD as i32
+                    && let Ok(s) = Signal::try_from(sig)
+                {
+                    let _ =
+                        nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), s);
                 }
             }
         }

@@ -54,12 +54,7 @@ pub fn exec(engine: &Engine, req: &ExecRequest, streams: Streams<'_>) -> Result<
     let cdir = engine.store.cdir(&id);
     let cmd =
         crate::cmd::RuntimeCommand::new(&argv(&prefix, &op), &engine.path_env, &cdir, Some(&cdir));
-    let forward = |sig: i32, child: u32| {
-        if let Ok(s) = nix::sys::signal::Signal::try_from(sig) {
-            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(child as i32), s);
-        }
-    };
-    let code = foreground::run(cmd, streams, &forward);
+    let code = foreground::run(cmd, streams);
     let log = std::fs::read_to_string(&prefix.log).unwrap_or_default();
     let _ = std::fs::remove_file(&prefix.log);
     let code = code?;

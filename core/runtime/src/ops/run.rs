@@ -60,12 +60,7 @@ fn run_direct(engine: &Engine, req: &CreateRequest, streams: Streams<'_>) -> Res
     let log_start = std::fs::metadata(&prefix.log).map(|m| m.len()).unwrap_or(0);
     let cmd =
         crate::cmd::RuntimeCommand::new(&argv(&prefix, &op), &engine.path_env, &cdir, Some(&cdir));
-    let forward = |sig: i32, child: u32| {
-        if let Ok(s) = nix::sys::signal::Signal::try_from(sig) {
-            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(child as i32), s);
-        }
-    };
-    let ran = foreground::run(cmd, streams, &forward);
+    let ran = foreground::run(cmd, streams);
     // The runtime's own failure (it never started the process) is reported as such.
     let failure = match &ran {
         Ok(code) if *code != 0 => {
