@@ -76,7 +76,7 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for HookLog {
             tracing::Level::ERROR | tracing::Level::WARN => "WARNING",
             _ => "INFO",
         };
-        eprintln!("{:<8} {}", format!("{level}:"), v.0);
+        eprintln!("{}", super::prefixed(level, &v.0));
     }
 }
 

@@ -14,8 +14,13 @@ pub use log::init_tracing;
 /// Exit status of every error (the reference's).
 pub const FAILURE: u8 = 255;
 
+/// `LEVEL:` padded to 8 characters, a space, the message (oci-reference.md §2.2).
+fn prefixed(level: &str, msg: &str) -> String {
+    format!("{:<8} {msg}", format!("{level}:"))
+}
+
 fn line(io: &mut Io, level: &str, msg: &str) {
-    let _ = writeln!(io.stderr, "{:<8} {msg}", format!("{level}:"));
+    let _ = writeln!(io.stderr, "{}", prefixed(level, msg));
 }
 
 /// `INFO:    <msg>` unless quiet.
@@ -135,13 +140,7 @@ pub fn detached(io: &mut Io, global: &GlobalArgs, id: &str) {
 
 /// Writes `text` to stdout as is.
 pub fn stdout(io: &mut Io, text: &str) -> crate::Result<()> {
-    io.stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| io.stdout.flush())
-        .map_err(|source| crate::CliError::Output {
-            stream: "stdout",
-            source,
-        })
+    stdout_bytes(io, text.as_bytes())
 }
 
 /// Writes `text` to stderr as is (`hooks preview` blocks).
