@@ -50,18 +50,18 @@ impl Rig {
         b
     }
 
+    /// The global flags of every command of this rig.
+    fn global(&self) -> Vec<String> {
+        let root = self.root.to_str().unwrap();
+        let cfg = self.cfg.to_str().unwrap();
+        ["--root", root, "--runtime", "runc", "--config", cfg]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    }
+
     fn sifter(&self, args: &[&str]) -> Output {
-        let mut argv: Vec<String> = [
-            "--root",
-            self.root.to_str().unwrap(),
-            "--runtime",
-            "runc",
-            "--config",
-            self.cfg.to_str().unwrap(),
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let mut argv = self.global();
         argv.extend(args.iter().map(|s| s.to_string()));
         support::sifter(argv)
     }
@@ -372,14 +372,7 @@ fn pre_start_veto_under_run_leaves_nothing() {
     // subscriber prints to the real stderr, so this part runs the executable.
     for (quiet, want) in [(false, true), (true, false)] {
         let mut cmd = Command::new(support::sifter_bin());
-        cmd.args([
-            "--root",
-            bx.root.to_str().unwrap(),
-            "--runtime",
-            "runc",
-            "--config",
-        ])
-        .arg(&bx.cfg);
+        cmd.args(bx.global());
         if quiet {
             cmd.arg("--quiet");
         }
