@@ -24,6 +24,9 @@ use std::fs::{DirBuilder, File};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+mod run;
+use run::Run;
+
 /// The step names a [`Fault`] can name, in execution order.
 pub const STEPS: [&str; 10] = [
     "record",
@@ -346,9 +349,6 @@ impl Run<'_> {
         }
     }
 }
-
-mod run;
-use run::Run;
 
 #[cfg(test)]
 mod tests;

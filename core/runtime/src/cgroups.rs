@@ -98,13 +98,12 @@ pub fn candidates(root: &Path, placement: &Placement, own: &str) -> Vec<PathBuf>
     out
 }
 
-/// `rmdir` of every candidate that exists, deepest first: a cgroup that still has processes
-/// or children refuses, so this never disturbs a live container.
+/// `rmdir` of every candidate, deepest first (sorted, a child comes after its parent): a
+/// missing one fails harmlessly, and a cgroup that still has processes or children refuses,
+/// so this never disturbs a live container.
 pub fn remove_empty(dirs: &[PathBuf]) {
     for d in dirs.iter().rev() {
-        if d.is_dir() {
-            let _ = std::fs::remove_dir(d);
-        }
+        let _ = std::fs::remove_dir(d);
     }
 }
 
