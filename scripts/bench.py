@@ -66,14 +66,13 @@ class Scenario:
         self.samples = {k: [] for k in candidates}
 
     def run(self, runs, warmup):
-        for _ in range(warmup):
-            for fn in self.candidates.values():
-                time.sleep(self.settle)
-                fn()
-        for _ in range(runs):
+        for i in range(warmup + runs):
             for name, fn in self.candidates.items():
-                time.sleep(self.settle)
-                self.samples[name].append(fn())
+                if self.settle:
+                    time.sleep(self.settle)
+                value = fn()
+                if i >= warmup:
+                    self.samples[name].append(value)
 
     def rows(self):
         out = []

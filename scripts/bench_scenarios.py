@@ -160,6 +160,11 @@ SPACED_NOTE = ("each call follows an untimed 50 ms pause, so every candidate's c
                "sooner it follows the previous one: README, Performance: 'Back to back and spaced')")
 
 
+def regimes(base):
+    """(scenario name, settle, note) of the back-to-back and the spaced variant of `base`."""
+    return ((base, 0.0, ""), (f"{base}-spaced", SETTLE, SPACED_NOTE))
+
+
 def scenario_run(env):
     """`sifter oci run` vs the bare runtimes' own `run`, one scenario per runtime, back to back
     and spaced (see SETTLE), and, in a scenario of its own, podman; /bin/true payload. Each
@@ -175,7 +180,7 @@ def scenario_run(env):
         a, p = f"sifter oci run ({rt})", f"{rt} run"
         cands = {a: mine,
                  p: lambda path=path: B.timed(path, "--root", env.rt_root, "run", "-b", b, B.new_id("r"))}
-        for name, settle, note in ((f"run-{rt}", 0.0, ""), (f"run-{rt}-spaced", SETTLE, SPACED_NOTE)):
+        for name, settle, note in regimes(f"run-{rt}"):
             out.append((B.Scenario(name, cands, [(a, p)], note=note, settle=settle, repeat=REPEAT),
                         {(name, a, p): ratio_le(1.25)}))
     # The effect behind the spaced variants, measured on crun alone (no target).
@@ -310,8 +315,7 @@ def scenario_lifecycle(env):
         cands = {f"sifter lifecycle ({rt})": lambda rt=rt: sifter_lifecycle(env, b, rt),
                  f"conmon + {rt} by hand": lambda path=path: conmon_by_hand(env, b, path)}
         pair = (f"sifter lifecycle ({rt})", f"conmon + {rt} by hand")
-        for name, settle, note in ((f"lifecycle-{rt}", 0.0, ""),
-                                   (f"lifecycle-{rt}-spaced", SETTLE, SPACED_NOTE)):
+        for name, settle, note in regimes(f"lifecycle-{rt}"):
             out.append((B.Scenario(name, cands, [pair], note=note, settle=settle, repeat=REPEAT),
                         {(name,) + pair: ratio_le(1.10)}))
     return out
@@ -498,7 +502,7 @@ def scenario_hooks(env):
     lua_cfg, dylib_cfg = hooks_config(env)
     b = env.derived_bundle("sleep", ["/bin/sleep", "1000"])
     return [hooks_scenario(env, name, b, lua_cfg, dylib_cfg, settle, note)
-            for name, settle, note in (("hooks", 0.0, ""), ("hooks-spaced", SETTLE, SPACED_NOTE))]
+            for name, settle, note in regimes("hooks")]
 
 
 def hooks_scenario(env, name, b, lua_cfg, dylib_cfg, settle, note):
