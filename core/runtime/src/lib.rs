@@ -13,6 +13,7 @@ pub mod foreground;
 mod hookpoints;
 pub mod id;
 pub mod ops;
+mod prime;
 pub mod proc;
 pub mod signal;
 pub mod status;

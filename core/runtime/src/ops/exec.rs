@@ -37,6 +37,8 @@ pub fn exec(engine: &Engine, req: &ExecRequest, streams: Streams<'_>) -> Result<
     let rec = engine.record(&id)?;
     let (status, _) = engine.status(&id, &rec);
     status.check(Op::Exec, id.as_str())?;
+    // The runtime joins the container's cgroups: let the kernel's grace period start now.
+    crate::prime::start();
     let mut prefix = engine.prefix(&id, &rec);
     prefix.log = engine
         .store
