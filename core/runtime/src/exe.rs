@@ -6,7 +6,7 @@
 //! That exception is the runtimes' documented way to share such a copy (crun's and runc's
 //! `cloned_binary.c`; runc ships `memfd-bind` for it). Here crun pays a read-only bind mount, its
 //! detach (an expedited RCU grace period) and a second exec, about 1.5 ms per call; sifter copies
-//! the 0.5 MB binary into a sealed memfd (about 0.3 ms) and starts crun from it instead. The
+//! the 0.5 MB binary into a sealed memfd (0.14 ms here) and starts crun from it instead. The
 //! container cannot write to the copy (the seals), nor reach the host binary through it.
 //!
 //! The child execs the copy through its inherited descriptor, by a symlink
@@ -17,15 +17,24 @@
 //! runc's binary is 8.7 MB here: copying it would cost more than its own clone saves, so runc
 //! (and any runtime driven like runc) still starts from its path. Whatever fails (no memfd, a
 //! short copy, a refused seal) falls back to the path as well: the runtime then protects itself.
+//!
+//! `run` and `exec` have the copy made ahead on their helper thread (`prime.rs`, [`Ahead`]),
+//! while they write the container's state; the spawn then takes it, waiting if need be.
 
 use crate::driver::Flavor;
-use nix::fcntl::{FcntlArg, SealFlag, fcntl};
+use nix::errno::Errno;
+use nix::fcntl::{FcntlArg, OFlag, SealFlag, fcntl, open};
 use nix::sys::memfd::{MFdFlags, memfd_create};
+use nix::sys::sendfile::sendfile64;
+use nix::sys::stat::{Mode, fstat};
+use std::ffi::{CStr, CString};
 use std::fs::File;
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Condvar, Mutex, OnceLock};
 
 /// The seals crun and runc look for (anything more or less makes them clone themselves).
 fn seals() -> SealFlag {
@@ -63,24 +72,11 @@ impl SealedExe {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .ok_or_else(|| std::io::Error::other("no file name"))?;
-        let flags = MFdFlags::MFD_CLOEXEC | MFdFlags::MFD_ALLOW_SEALING;
-        // MFD_EXEC (Linux 6.3) keeps the copy executable under vm.memfd_noexec=1 and avoids the
-        // kernel's warning; older kernels reject the unknown flag.
-        let fd: OwnedFd = memfd_create(
-            name.as_str(),
-            flags | MFdFlags::from_bits_retain(libc::MFD_EXEC),
-        )
-        .or_else(|_| memfd_create(name.as_str(), flags))?;
-        let mut memfd = File::from(fd);
-        let mut src = File::open(runtime)?;
-        let len = src.metadata()?.len();
-        let copied = std::io::copy(&mut src, &mut memfd)?;
-        if copied != len {
-            return Err(std::io::Error::other(format!(
-                "copied {copied} of {len} bytes"
-            )));
-        }
-        fcntl(&memfd, FcntlArg::F_ADD_SEALS(seals()))?;
+        let memfd = match take_ahead(runtime) {
+            Some(fd) => fd,
+            None => copy_sealed(&c_path(runtime)?, &c_path(Path::new(&name))?)?,
+        };
+        let memfd = File::from(memfd);
         static SEQ: AtomicU32 = AtomicU32::new(0);
         let link_dir = dir.join(format!(
             ".exe-{}-{}",
@@ -107,6 +103,106 @@ impl SealedExe {
     }
 }
 
+/// A sealed memfd copy of the file at `path`, named `name`; allocates nothing, so that the
+/// helper thread can make it (see [`Ahead`]).
+fn copy_sealed(path: &CStr, name: &CStr) -> nix::Result<OwnedFd> {
+    let flags = MFdFlags::MFD_CLOEXEC | MFdFlags::MFD_ALLOW_SEALING;
+    // MFD_EXEC (Linux 6.3) keeps the copy executable under vm.memfd_noexec=1 and avoids the
+    // kernel's warning; older kernels reject the unknown flag.
+    let memfd = memfd_create(name, flags | MFdFlags::from_bits_retain(libc::MFD_EXEC))
+        .or_else(|_| memfd_create(name, flags))?;
+    let src = open(path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty())?;
+    let len = usize::try_from(fstat(&src)?.st_size).map_err(|_| Errno::EFBIG)?;
+    let mut copied = 0;
+    while copied < len {
+        match sendfile64(&memfd, &src, None, len - copied)? {
+            0 => return Err(Errno::EIO), // the file shrank meanwhile
+            n => copied += n,
+        }
+    }
+    fcntl(&memfd, FcntlArg::F_ADD_SEALS(seals()))?;
+    Ok(memfd)
+}
+
+fn c_path(p: &Path) -> std::io::Result<CString> {
+    CString::new(p.as_os_str().as_bytes()).map_err(std::io::Error::other)
+}
+
+/// The copy of one runtime that the helper thread ([`crate::prime`]) makes while sifter does
+/// its other work, so that the 0.14 ms copy is off the way to the runtime's start; the spawn
+/// for the same runtime path takes it (waiting if it is not done yet).
+#[derive(Debug)]
+pub(crate) struct Ahead {
+    path: CString,
+    name: CString,
+}
+
+/// Where the copy made ahead goes, and the signal that it is there.
+enum Slot {
+    Empty,
+    Pending,
+    /// `None`: the copy failed; the spawn copies inline (and reports why).
+    Ready(Option<OwnedFd>),
+}
+
+static AHEAD: OnceLock<Ahead> = OnceLock::new();
+static SLOT: Mutex<Slot> = Mutex::new(Slot::Empty);
+static READY: Condvar = Condvar::new();
+
+/// Plans the copy of `runtime` ahead, when it is a runtime that takes one; at most once per
+/// process. The caller hands the result to a thread that calls [`Ahead::make`], or calls
+/// [`Ahead::cancel`] when it cannot.
+pub(crate) fn ahead_for(runtime: &Path) -> Option<&'static Ahead> {
+    if !Flavor::of(runtime).takes_sealed_copy() || AHEAD.get().is_some() {
+        return None;
+    }
+    let name = c_path(Path::new(runtime.file_name()?)).ok()?;
+    let ahead = Ahead {
+        path: c_path(runtime).ok()?,
+        name,
+    };
+    AHEAD.set(ahead).ok()?;
+    *lock() = Slot::Pending;
+    AHEAD.get()
+}
+
+impl Ahead {
+    /// Makes the copy and hands it over; allocates nothing (the helper thread's rule).
+    pub(crate) fn make(&self) {
+        let copy = copy_sealed(&self.path, &self.name).ok();
+        let mut slot = lock();
+        if matches!(*slot, Slot::Pending) {
+            *slot = Slot::Ready(copy);
+            READY.notify_all();
+        }
+    }
+
+    /// No thread will make the copy: the spawn copies inline.
+    pub(crate) fn cancel(&self) {
+        *lock() = Slot::Empty;
+    }
+}
+
+fn lock() -> std::sync::MutexGuard<'static, Slot> {
+    SLOT.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The copy made ahead for `runtime`, waiting for it while it is under way.
+fn take_ahead(runtime: &Path) -> Option<OwnedFd> {
+    let planned = AHEAD.get()?;
+    if planned.path.as_bytes() != runtime.as_os_str().as_bytes() {
+        return None;
+    }
+    let mut slot = lock();
+    while matches!(*slot, Slot::Pending) {
+        slot = READY.wait(slot).unwrap_or_else(|e| e.into_inner());
+    }
+    match std::mem::replace(&mut *slot, Slot::Empty) {
+        Slot::Ready(fd) => fd,
+        _ => None,
+    }
+}
+
 impl Drop for SealedExe {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(self.link_dir.join(&self.name));
@@ -128,6 +224,48 @@ mod tests {
         std::fs::copy("/bin/true", &fake).unwrap();
         assert!(SealedExe::for_runtime(&fake, &gone).is_none());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    /// The only test that plans a copy ahead: that is once per process.
+    #[test]
+    fn a_copy_made_ahead_is_waited_for_and_taken_by_the_spawn() {
+        let dir = tempfile::tempdir().unwrap();
+        let fake = dir.path().join("crun");
+        std::fs::copy("/bin/true", &fake).unwrap();
+        assert!(ahead_for(Path::new("/usr/sbin/runc")).is_none());
+        let ahead = ahead_for(&fake).expect("planned");
+        assert!(ahead_for(&fake).is_none(), "once per process");
+        let maker = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            ahead.make();
+        });
+        let exe = SealedExe::for_runtime(&fake, dir.path()).expect("a copy");
+        maker.join().unwrap();
+        // Had the spawn copied inline instead of waiting, the late copy would sit in the slot.
+        assert!(matches!(*lock(), Slot::Empty));
+        let got = fcntl(&exe._memfd, FcntlArg::F_GET_SEALS).unwrap();
+        assert_eq!(got, seals().bits());
+        assert_eq!(
+            exe._memfd.metadata().unwrap().len(),
+            fake.metadata().unwrap().len()
+        );
+        // Another runtime path copies inline and leaves the slot alone.
+        let other = dir.path().join("bin/crun");
+        std::fs::create_dir(dir.path().join("bin")).unwrap();
+        std::fs::copy("/bin/true", &other).unwrap();
+        assert!(SealedExe::for_runtime(&other, dir.path()).is_some());
+    }
+
+    #[test]
+    fn copy_sealed_copies_the_whole_file_or_fails() {
+        let c = |s: &str| CString::new(s).unwrap();
+        assert_eq!(
+            copy_sealed(&c("/nonexistent/crun"), &c("crun")).unwrap_err(),
+            Errno::ENOENT
+        );
+        let copy = copy_sealed(&c("/bin/true"), &c("true")).unwrap();
+        let len = std::fs::metadata("/bin/true").unwrap().len();
+        assert_eq!(File::from(copy).metadata().unwrap().len(), len);
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Starts the kernel's cgroup-migration grace period early, so that the runtime's own cgroup
-//! join does not wait for all of it.
+//! The helper thread of `run`, `create` and `exec`: it starts the kernel's cgroup-migration
+//! grace period early, so that the runtime's own cgroup join does not wait for all of it, and
+//! makes crun's sealed copy (`exe.rs`) meanwhile.
 //!
 //! Every write of a process or thread ID to a `cgroup.procs`, `tasks` or `cgroup.threads` file
 //! (the runtime moving the container's process into its cgroups, `runc exec` joining them)
@@ -28,67 +29,93 @@ use std::os::unix::ffi::OsStringExt;
 use std::path::{Component, Path, PathBuf};
 use std::sync::OnceLock;
 
+use crate::exe::Ahead;
+
 /// The files a thread moves itself by, per hierarchy directory: v1 `tasks`, v2 `cgroup.threads`.
 const THREAD_FILES: [&str; 2] = ["tasks", "cgroup.threads"];
 
-/// The candidate files of this process, built once by the first [`start`]; static, so that the
-/// thread reads them without allocating or freeing (see [`start`]).
-static FILES: OnceLock<Vec<CString>> = OnceLock::new();
+/// What the helper thread does, built once by the first [`start`]; static, so that the
+/// thread reads it without allocating or freeing (see [`start`]).
+struct Plan {
+    /// The runtime's sealed copy to make first ([`crate::exe`]), if it takes one.
+    copy: Option<&'static Ahead>,
+    /// The candidate files to move the thread by.
+    files: Vec<CString>,
+}
 
-/// Starts the priming thread under the cgroup mount at `/sys/fs/cgroup` and returns at once.
+static PLAN: OnceLock<Plan> = OnceLock::new();
+
+/// Starts the helper thread and returns at once; a no-op after the first call. The thread
+/// first makes the sealed copy of `runtime` when sifter will start it itself and it takes one
+/// (`exe.rs`), then moves itself into its own cgroup under `/sys/fs/cgroup`.
 ///
 /// The thread is a bare detached pthread that neither allocates nor frees: glibc would give a
 /// thread that does either a malloc arena of its own (a 128 MiB reservation, trimmed), and
 /// `std::thread` frees its bookkeeping in the thread when detached. It blocks every signal, so
 /// that a signal for the process still reaches the thread that waits for it (a `signalfd`).
-pub fn start() {
-    let files = FILES.get_or_init(|| {
+pub fn start(runtime: Option<&Path>) {
+    if PLAN.get().is_some() {
+        return;
+    }
+    let plan = PLAN.get_or_init(|| {
         let own = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
-        thread_files(Path::new("/sys/fs/cgroup"), &own)
-            .into_iter()
-            .filter_map(|f| CString::new(f.into_os_string().into_vec()).ok())
-            .collect()
+        Plan {
+            copy: runtime.and_then(crate::exe::ahead_for),
+            files: thread_files(Path::new("/sys/fs/cgroup"), &own)
+                .into_iter()
+                .filter_map(|f| CString::new(f.into_os_string().into_vec()).ok())
+                .collect(),
+        }
     });
-    if files.is_empty() {
+    if plan.files.is_empty() && plan.copy.is_none() {
         return;
     }
     let mut old = SigSet::empty();
-    if pthread_sigmask(
+    let blocked = pthread_sigmask(
         SigmaskHow::SIG_SETMASK,
         Some(&SigSet::all()),
         Some(&mut old),
     )
-    .is_err()
-    {
-        return;
-    }
-    let arg = std::ptr::from_ref(files).cast_mut().cast::<c_void>();
+    .is_ok();
+    let arg = std::ptr::from_ref(plan).cast_mut().cast::<c_void>();
     // SAFETY: `attr` is initialised by pthread_attr_init before use and destroyed after;
-    // `thread_main` has the C signature pthread_create expects, never unwinds (it cannot
-    // panic) and reads `arg` as the `&'static` Vec it is (FILES is never dropped); the thread
-    // is detached, so nothing joins or leaks its handle.
-    let rc = unsafe {
-        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
-        let mut rc = libc::pthread_attr_init(&mut attr);
-        if rc == 0 {
-            libc::pthread_attr_setstacksize(&mut attr, 64 * 1024);
-            libc::pthread_attr_setdetachstate(&mut attr, libc::PTHREAD_CREATE_DETACHED);
-            let mut thread: libc::pthread_t = 0;
-            rc = libc::pthread_create(&mut thread, &attr, thread_main, arg);
-            libc::pthread_attr_destroy(&mut attr);
+    // `thread_main` has the C signature pthread_create expects, never unwinds (nothing in it
+    // panics) and reads `arg` as the `&'static Plan` it is (PLAN is never dropped); the
+    // thread is detached, so nothing joins or leaks its handle.
+    let rc = if blocked {
+        unsafe {
+            let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+            let mut rc = libc::pthread_attr_init(&mut attr);
+            if rc == 0 {
+                libc::pthread_attr_setstacksize(&mut attr, 64 * 1024);
+                libc::pthread_attr_setdetachstate(&mut attr, libc::PTHREAD_CREATE_DETACHED);
+                let mut thread: libc::pthread_t = 0;
+                rc = libc::pthread_create(&mut thread, &attr, thread_main, arg);
+                libc::pthread_attr_destroy(&mut attr);
+            }
+            rc
         }
-        rc
+    } else {
+        libc::EINVAL
     };
-    let _ = pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&old), None);
+    if blocked {
+        let _ = pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&old), None);
+    }
     if rc != 0 {
-        tracing::debug!(error = %std::io::Error::from_raw_os_error(rc), "no cgroup priming thread");
+        tracing::debug!(error = %std::io::Error::from_raw_os_error(rc), "no helper thread");
+        if let Some(copy) = plan.copy {
+            copy.cancel();
+        }
     }
 }
 
 extern "C" fn thread_main(arg: *mut c_void) -> *mut c_void {
-    // SAFETY: `start` passes FILES' `&'static Vec<CString>`, valid for the whole process.
-    let files: &'static Vec<CString> = unsafe { &*arg.cast::<Vec<CString>>() };
-    move_self(files);
+    // SAFETY: `start` passes PLAN's `&'static Plan`, valid for the whole process.
+    let plan: &'static Plan = unsafe { &*arg.cast::<Plan>() };
+    if let Some(copy) = plan.copy {
+        copy.make();
+    }
+    move_self(&plan.files);
     std::ptr::null_mut()
 }
 
@@ -218,8 +245,8 @@ mod tests {
             mask(),
             std::fs::read_to_string("/proc/self/cgroup").unwrap(),
         );
-        start();
-        start();
+        start(None);
+        start(None);
         let after = (
             mask(),
             std::fs::read_to_string("/proc/self/cgroup").unwrap(),

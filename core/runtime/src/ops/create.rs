@@ -74,8 +74,9 @@ pub(crate) fn prepare(engine: &Engine, req: &CreateRequest, monitor: Monitor) ->
         }
         return Err(e);
     }
-    // The runtime will join cgroups: let the kernel's grace period for that start now.
-    crate::prime::start();
+    // The runtime will join cgroups: let the kernel's grace period for that start now, and
+    // copy crun meanwhile when sifter starts it itself.
+    crate::prime::start((monitor == Monitor::Direct).then_some(runtime.as_path()));
     if let Err(e) = claim(engine, &id, &req.bundle) {
         lock.remove();
         return Err(e);

@@ -37,8 +37,9 @@ pub fn exec(engine: &Engine, req: &ExecRequest, streams: Streams<'_>) -> Result<
     let rec = engine.record(&id)?;
     let (status, _) = engine.status(&id, &rec);
     status.check(Op::Exec, id.as_str())?;
-    // The runtime joins the container's cgroups: let the kernel's grace period start now.
-    crate::prime::start();
+    // The runtime joins the container's cgroups: let the kernel's grace period start now,
+    // and copy crun meanwhile.
+    crate::prime::start(Some(&rec.runtime));
     let mut prefix = engine.prefix(&id, &rec);
     prefix.log = engine
         .store
