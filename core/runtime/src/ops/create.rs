@@ -1,8 +1,8 @@
 //! `oci create` (oci-reference.md §2.5.1, hooks.md §2). Effects, in order:
 //! 1. validate the ID, the bundle's `config.json` (args, rootfs) and the parents of
 //!    `--log-path`/`--pid-file`;
-//! 2. take the ID lock; prove the ID free (no record, no runtime state); start priming the
-//!    cgroup migration (`prime.rs`);
+//! 2. take the ID lock; prove the ID free (no record, no runtime state); start the helper
+//!    thread (`prime.rs`: the cgroup migration wait, and crun's copy for a direct `run`);
 //! 3. claim the bundle under the bundle lock (O_EXCL; a stale claim is replaced);
 //! 4. create `CDIR`, write the record with `status: creating`;
 //! 5. build the effective config (`mutate_config` hooks) into `CDIR/bundle/config.json`;

@@ -1,6 +1,7 @@
 //! `oci exec` (oci-reference.md §2.5.8). Effects, in order:
 //! 1. check `-e` (`KEY=VALUE`, non-empty key) and `--cwd` (absolute);
-//! 2. the status must be `running` (no lock: exec runs for as long as the command does);
+//! 2. the status must be `running` (no lock: exec runs for as long as the command does); start
+//!    the helper thread (`prime.rs`: the wait of the runtime's cgroup join, crun's copy);
 //! 3. run `RT exec …` in the foreground with its own log `CDIR/exec-<sifter pid>.log`,
 //!    forwarding explicitly sent signals;
 //! 4. a non-zero exit plus an error entry in that log means the command could not start;
