@@ -1,6 +1,7 @@
 //! The site configuration file (`/etc/sifter/sifter.toml`, hooks.md §11; lifecycle keys in
-//! oci-reference.md §2.1): strict TOML into typed structs, built-in defaults when the default
-//! file is missing. Trust checks on the file are applied by the loader before parsing.
+//! oci-reference.md §2.1, plus sifter's own `prime_cgroup_migration`): strict TOML into typed
+//! structs, built-in defaults when the default file is missing; a bad value's error names its
+//! key. Trust checks on the file are applied by the loader before parsing.
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -60,6 +61,9 @@ pub struct SiteConfig {
     pub systemd_cgroup: SystemdCgroup,
     /// Seconds to wait for conmon's sync reply (default 30).
     pub create_timeout: Option<u64>,
+    /// Whether `run`, `create` and `exec` start the kernel's cgroup-migration wait early from
+    /// their helper thread (default true; a sifter key, not in the reference).
+    pub prime_cgroup_migration: Option<bool>,
     #[serde(default)]
     pub hooks: HooksConfig,
     /// `[plugins.<name>]` tables: each becomes that hook's `settings`.
@@ -110,12 +114,19 @@ impl Default for LuaLimits {
 impl SiteConfig {
     /// Parses the TOML text of `path` strictly, then checks value ranges.
     pub fn parse(path: &Path, text: &str) -> crate::Result<Self> {
-        let cfg: SiteConfig =
-            toml::from_str(text).map_err(|e| crate::PluginError::ConfigSyntax {
+        let cfg: SiteConfig = toml::from_str(text).map_err(|e| {
+            // A bad value's span covers the value: name the key it is assigned to.
+            let key = e.span().and_then(|s| key_before(text, s.start));
+            let reason = match &key {
+                Some(k) if !e.message().contains(k.as_str()) => format!("{k}: {}", e.message()),
+                _ => e.message().to_string(),
+            };
+            crate::PluginError::ConfigSyntax {
                 path: path.to_path_buf(),
-                reason: e.message().to_string(),
-                key: e.span().map(|s| text[s].to_string()),
-            })?;
+                reason,
+                key,
+            }
+        })?;
         match cfg.problems(path).into_iter().next() {
             Some(e) => Err(e),
             None => Ok(cfg),
@@ -176,6 +187,19 @@ impl SiteConfig {
     pub fn create_timeout(&self) -> u64 {
         self.create_timeout.unwrap_or(30)
     }
+
+    /// `prime_cgroup_migration`, true unless set false.
+    pub fn prime_cgroup_migration(&self) -> bool {
+        self.prime_cgroup_migration.unwrap_or(true)
+    }
+}
+
+/// The key of the `key = value` line whose value starts at byte `at` of `text`, if any.
+fn key_before(text: &str, at: usize) -> Option<String> {
+    let line_start = text.get(..at)?.rfind('\n').map_or(0, |i| i + 1);
+    let (key, _) = text[line_start..at].split_once('=')?;
+    let key = key.trim().trim_matches('"');
+    (!key.is_empty()).then(|| key.to_string())
 }
 
 /// A `[plugins.<name>]` table as JSON; TOML datetimes become RFC 3339 strings.
@@ -204,8 +228,43 @@ mod tests {
     fn defaults_when_empty() {
         let c = SiteConfig::parse(Path::new("/x.toml"), "").unwrap();
         assert_eq!(c.create_timeout(), 30);
+        assert!(c.prime_cgroup_migration());
         assert_eq!(c.hooks.limits.lua_memory_mib, 64);
         assert_eq!(c.systemd_cgroup, SystemdCgroup::Auto);
+    }
+
+    #[test]
+    fn prime_cgroup_migration_is_a_bool() {
+        let c = SiteConfig::parse(Path::new("/x"), "prime_cgroup_migration = false").unwrap();
+        assert!(!c.prime_cgroup_migration());
+        let e = SiteConfig::parse(
+            Path::new("/x"),
+            "runtime = \"crun\"\nprime_cgroup_migration = \"no\"",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid site config /x: prime_cgroup_migration: invalid type: string \"no\", expected a boolean"
+        );
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key_and_an_unknown_key_is_named_once() {
+        let e = SiteConfig::parse(Path::new("/x"), "[hooks.limits]\nlua_memory_mib = \"big\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("invalid site config /x: lua_memory_mib: invalid type"),
+            "{e}"
+        );
+        let e = SiteConfig::parse(Path::new("/x"), "[hooks]\nlua_dir = []").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("invalid site config /x: unknown field `lua_dir`"),
+            "{e}"
+        );
+        assert_eq!(key_before("a = 1\n\"b.c\" = x", 15), Some("b.c".into()));
+        assert_eq!(key_before("[t]\nx", 4), None);
     }
 
     #[test]

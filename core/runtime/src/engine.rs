@@ -87,6 +87,11 @@ impl Engine {
         std::mem::take(&mut *self.warnings.lock().expect("not poisoned"))
     }
 
+    /// The site's `prime_cgroup_migration` (`prime.rs`).
+    pub(crate) fn primes_cgroup_migration(&self) -> bool {
+        self.config.site.prime_cgroup_migration()
+    }
+
     pub(crate) fn create_timeout(&self) -> Duration {
         Duration::from_secs(self.config.site.create_timeout())
     }

@@ -51,25 +51,20 @@ static PLAN: OnceLock<Plan> = OnceLock::new();
 
 /// Starts the helper thread and returns at once; a no-op after the first call. The thread
 /// first makes the sealed copy of `runtime` when sifter will start it itself and it takes one
-/// (`exe.rs`), then moves itself into its own cgroup under `/sys/fs/cgroup`.
+/// (`exe.rs`), then, if `migrate` (the site's `prime_cgroup_migration`), moves itself into its
+/// own cgroup under `/sys/fs/cgroup`.
 ///
 /// The thread is a bare detached pthread that neither allocates nor frees: glibc would give a
 /// thread that does either a malloc arena of its own (a 128 MiB reservation, trimmed), and
 /// `std::thread` frees its bookkeeping in the thread when detached. It blocks every signal, so
 /// that a signal for the process still reaches the thread that waits for it (a `signalfd`).
-pub fn start(runtime: Option<&Path>) {
+pub fn start(runtime: Option<&Path>, migrate: bool) {
     if PLAN.get().is_some() {
         return;
     }
-    let plan = PLAN.get_or_init(|| {
-        let own = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
-        Plan {
-            copy: runtime.and_then(crate::exe::ahead_for),
-            files: thread_files(Path::new("/sys/fs/cgroup"), &own)
-                .into_iter()
-                .filter_map(|f| CString::new(f.into_os_string().into_vec()).ok())
-                .collect(),
-        }
+    let plan = PLAN.get_or_init(|| Plan {
+        copy: runtime.and_then(crate::exe::ahead_for),
+        files: own_files(migrate),
     });
     if plan.files.is_empty() && plan.copy.is_none() {
         return;
@@ -111,6 +106,18 @@ pub fn start(runtime: Option<&Path>) {
             copy.cancel();
         }
     }
+}
+
+/// The thread's candidate files for this process; none unless `migrate`.
+fn own_files(migrate: bool) -> Vec<CString> {
+    if !migrate {
+        return Vec::new();
+    }
+    let own = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+    thread_files(Path::new("/sys/fs/cgroup"), &own)
+        .into_iter()
+        .filter_map(|f| CString::new(f.into_os_string().into_vec()).ok())
+        .collect()
 }
 
 extern "C" fn thread_main(arg: *mut c_void) -> *mut c_void {
@@ -239,6 +246,12 @@ mod tests {
     }
 
     #[test]
+    fn switched_off_the_thread_has_nothing_to_move() {
+        assert!(own_files(false).is_empty());
+        assert!(!own_files(true).is_empty(), "this host has a cgroup mount");
+    }
+
+    #[test]
     fn start_leaves_the_callers_signal_mask_and_cgroups_alone() {
         let mask = || {
             let mut m = SigSet::empty();
@@ -249,8 +262,8 @@ mod tests {
             mask(),
             std::fs::read_to_string("/proc/self/cgroup").unwrap(),
         );
-        start(None);
-        start(None);
+        start(None, true);
+        start(None, true);
         let after = (
             mask(),
             std::fs::read_to_string("/proc/self/cgroup").unwrap(),

@@ -76,7 +76,10 @@ pub(crate) fn prepare(engine: &Engine, req: &CreateRequest, monitor: Monitor) ->
     }
     // The runtime will join cgroups: let the kernel's grace period for that start now, and
     // copy crun meanwhile when sifter starts it itself.
-    crate::prime::start((monitor == Monitor::Direct).then_some(runtime.as_path()));
+    crate::prime::start(
+        (monitor == Monitor::Direct).then_some(runtime.as_path()),
+        engine.primes_cgroup_migration(),
+    );
     if let Err(e) = claim(engine, &id, &req.bundle) {
         lock.remove();
         return Err(e);

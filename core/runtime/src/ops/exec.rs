@@ -40,7 +40,7 @@ pub fn exec(engine: &Engine, req: &ExecRequest, streams: Streams<'_>) -> Result<
     status.check(Op::Exec, id.as_str())?;
     // The runtime joins the container's cgroups: let the kernel's grace period start now,
     // and copy crun meanwhile.
-    crate::prime::start(Some(&rec.runtime));
+    crate::prime::start(Some(&rec.runtime), engine.primes_cgroup_migration());
     let mut prefix = engine.prefix(&id, &rec);
     prefix.log = engine
         .store
