@@ -182,6 +182,41 @@ fn invalid_container_ids_are_refused_before_anything_happens() {
     }
 }
 
+/// A bad value in the site config stops a command before anything happens, naming the file
+/// and the key (here sifter's own `prime_cgroup_migration`).
+#[test]
+fn a_bad_site_config_value_names_the_file_and_the_key() {
+    if !support::privileged() {
+        return;
+    }
+    let fx = support::Fixture::new("cli");
+    let root = fx.path().join("root");
+    let cfg = fx.path().join("sifter.toml");
+    std::fs::write(
+        &cfg,
+        "runtime = \"crun\"\nprime_cgroup_migration = \"no\"\n",
+    )
+    .unwrap();
+    let out = sifter([
+        "--root",
+        root.to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+        "oci",
+        "list",
+    ]);
+    assert_eq!(out.status, 255, "{out:?}");
+    assert_eq!(
+        out.stderr,
+        format!(
+            "FATAL:   invalid site config {}: prime_cgroup_migration: invalid type: string \"no\", \
+             expected a boolean\n",
+            cfg.display()
+        )
+    );
+    assert!(!root.exists(), "nothing was created");
+}
+
 #[test]
 fn version_prints_the_package_version() {
     let out = sifter(["--version"]);
