@@ -158,13 +158,22 @@ fn every_oci_subcommand_requires_root() {
     assert!(!std::path::Path::new("/nonexistent-sifter-root").exists());
 }
 
-#[test]
-fn invalid_container_ids_are_refused_before_anything_happens() {
+/// A scratch fixture and a state root in it that does not exist yet; `None` when privileged
+/// tests are skipped.
+fn privileged_root() -> Option<(support::Fixture, std::path::PathBuf)> {
     if !support::privileged() {
-        return;
+        return None;
     }
     let fx = support::Fixture::new("cli");
     let root = fx.path().join("root");
+    Some((fx, root))
+}
+
+#[test]
+fn invalid_container_ids_are_refused_before_anything_happens() {
+    let Some((_fx, root)) = privileged_root() else {
+        return;
+    };
     for id in ["../x", "a/b", ".", "..", "-x", &"a".repeat(129)] {
         let out = sifter(["--root", root.to_str().unwrap(), "oci", "state", "--", id]);
         let out = if out.stderr.contains("Run '") {
@@ -186,11 +195,9 @@ fn invalid_container_ids_are_refused_before_anything_happens() {
 /// and the key (here sifter's own `prime_cgroup_migration`).
 #[test]
 fn a_bad_site_config_value_names_the_file_and_the_key() {
-    if !support::privileged() {
+    let Some((fx, root)) = privileged_root() else {
         return;
-    }
-    let fx = support::Fixture::new("cli");
-    let root = fx.path().join("root");
+    };
     let cfg = fx.path().join("sifter.toml");
     std::fs::write(
         &cfg,
