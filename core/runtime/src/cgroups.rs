@@ -59,6 +59,24 @@ pub fn own_paths(proc_cgroup: &str) -> Vec<(Vec<String>, PathBuf)> {
         .collect()
 }
 
+/// The directories of the caller's own cgroups under the cgroup mount `root`, one per
+/// hierarchy directory name of [`own_paths`], in the order of `/proc/self/cgroup` text `own`.
+/// A path outside the cgroup namespace's root (the kernel shows it with `..`) has none.
+pub fn own_dirs(root: &Path, own: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for (names, path) in own_paths(own) {
+        if path
+            .components()
+            .any(|c| c == std::path::Component::ParentDir)
+        {
+            continue;
+        }
+        let base = path.strip_prefix("/").unwrap_or(&path);
+        out.extend(names.into_iter().map(|name| root.join(name).join(base)));
+    }
+    out
+}
+
 /// Candidate cgroup directories of the container under the cgroup mount `root`, sorted and
 /// without duplicates; `own` is `/proc/self/cgroup` of the caller (the runtime inherited the
 /// cgroups of whoever started conmon, normally the same user session). Paths with `..` are
@@ -86,12 +104,7 @@ pub fn candidates(root: &Path, placement: &Placement, own: &str) -> Vec<PathBuf>
         );
     }
     if let Some(r) = from_own {
-        for (names, path) in own_paths(own) {
-            let base = path.strip_prefix("/").unwrap_or(&path).to_path_buf();
-            for name in names {
-                out.push(root.join(name).join(&base).join(&r));
-            }
-        }
+        out.extend(own_dirs(root, own).into_iter().map(|d| d.join(&r)));
     }
     out.sort();
     out.dedup();
@@ -190,6 +203,15 @@ mod tests {
             .map(|p| dir.path().join(p))
             .collect();
         assert_eq!(c, want);
+    }
+
+    #[test]
+    fn own_dirs_skip_cgroups_outside_the_namespace() {
+        let own = "4:memory:/../outside\n3:pids:/job/1\n";
+        let d = own_dirs(Path::new("/r"), own);
+        assert_eq!(d, [PathBuf::from("/r/pids/job/1")]);
+        let c = candidates(Path::new("/r"), &Placement::Relative("c1".into()), own);
+        assert_eq!(c, [PathBuf::from("/r/pids/job/1/c1")]);
     }
 
     #[test]

@@ -32,7 +32,7 @@ use nix::sys::signal::{SigSet, SigmaskHow, pthread_sigmask};
 use nix::sys::stat::Mode;
 use std::ffi::{CString, c_void};
 use std::os::unix::ffi::OsStringExt;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// The files a thread moves itself by, per hierarchy directory: v1 `tasks`, v2 `cgroup.threads`.
@@ -153,20 +153,12 @@ fn move_self(files: &[CString]) -> Option<usize> {
 }
 
 /// The files under `root` a thread could move itself into its own cgroups by, in the order of
-/// `/proc/self/cgroup` text `own`; paths leaving the cgroup namespace (`..`) are skipped.
+/// `/proc/self/cgroup` text `own` ([`crate::cgroups::own_dirs`]).
 fn thread_files(root: &Path, own: &str) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for (names, path) in crate::cgroups::own_paths(own) {
-        if path.components().any(|c| c == Component::ParentDir) {
-            continue;
-        }
-        let rel = path.strip_prefix("/").unwrap_or(&path);
-        for name in names {
-            let dir = root.join(name).join(rel);
-            out.extend(THREAD_FILES.iter().map(|f| dir.join(f)));
-        }
-    }
-    out
+    crate::cgroups::own_dirs(root, own)
+        .into_iter()
+        .flat_map(|dir| THREAD_FILES.map(|f| dir.join(f)))
+        .collect()
 }
 
 #[cfg(test)]
