@@ -69,42 +69,44 @@ pub fn start(runtime: Option<&Path>, migrate: bool) {
     if plan.files.is_empty() && plan.copy.is_none() {
         return;
     }
+    if let Err(e) = spawn(plan) {
+        tracing::debug!(error = %e, "no helper thread");
+        if let Some(copy) = plan.copy {
+            copy.cancel();
+        }
+    }
+}
+
+/// Creates the detached thread for `plan` with every signal blocked (a thread starts with its
+/// creator's mask, which is restored after).
+fn spawn(plan: &'static Plan) -> nix::Result<()> {
     let mut old = SigSet::empty();
-    let blocked = pthread_sigmask(
+    pthread_sigmask(
         SigmaskHow::SIG_SETMASK,
         Some(&SigSet::all()),
         Some(&mut old),
-    )
-    .is_ok();
+    )?;
     let arg = std::ptr::from_ref(plan).cast_mut().cast::<c_void>();
     // SAFETY: `attr` is initialised by pthread_attr_init before use and destroyed after;
     // `thread_main` has the C signature pthread_create expects, never unwinds (nothing in it
     // panics) and reads `arg` as the `&'static Plan` it is (PLAN is never dropped); the
     // thread is detached, so nothing joins or leaks its handle.
-    let rc = if blocked {
-        unsafe {
-            let mut attr: libc::pthread_attr_t = std::mem::zeroed();
-            let mut rc = libc::pthread_attr_init(&mut attr);
-            if rc == 0 {
-                libc::pthread_attr_setstacksize(&mut attr, 64 * 1024);
-                libc::pthread_attr_setdetachstate(&mut attr, libc::PTHREAD_CREATE_DETACHED);
-                let mut thread: libc::pthread_t = 0;
-                rc = libc::pthread_create(&mut thread, &attr, thread_main, arg);
-                libc::pthread_attr_destroy(&mut attr);
-            }
-            rc
+    let rc = unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        let mut rc = libc::pthread_attr_init(&mut attr);
+        if rc == 0 {
+            libc::pthread_attr_setstacksize(&mut attr, 64 * 1024);
+            libc::pthread_attr_setdetachstate(&mut attr, libc::PTHREAD_CREATE_DETACHED);
+            let mut thread: libc::pthread_t = 0;
+            rc = libc::pthread_create(&mut thread, &attr, thread_main, arg);
+            libc::pthread_attr_destroy(&mut attr);
         }
-    } else {
-        libc::EINVAL
+        rc
     };
-    if blocked {
-        let _ = pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&old), None);
-    }
-    if rc != 0 {
-        tracing::debug!(error = %std::io::Error::from_raw_os_error(rc), "no helper thread");
-        if let Some(copy) = plan.copy {
-            copy.cancel();
-        }
+    let _ = pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&old), None);
+    match rc {
+        0 => Ok(()),
+        e => Err(nix::errno::Errno::from_raw(e)),
     }
 }
 
