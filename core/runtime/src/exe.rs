@@ -18,7 +18,7 @@
 //! (and any runtime driven like runc) still starts from its path. Whatever fails (no memfd, a
 //! short copy, a refused seal) falls back to the path as well: the runtime then protects itself.
 //!
-//! `run` and `exec` have the copy made ahead on their helper thread (`prime.rs`, [`Ahead`]),
+//! `run` and `exec` have the copy made ahead on their helper thread (`prime.rs`, [`AHEAD`]),
 //! while they write the container's state; the spawn then takes it, waiting if need be.
 
 use crate::driver::Flavor;
@@ -74,7 +74,7 @@ impl SealedExe {
             .ok_or_else(|| std::io::Error::other("no file name"))?;
         let memfd = match take_ahead(runtime) {
             Some(fd) => fd,
-            None => copy_sealed(&c_path(runtime)?, &c_path(Path::new(&name))?)?,
+            None => Source::of(runtime)?.copy()?,
         };
         let memfd = File::from(memfd);
         static SEQ: AtomicU32 = AtomicU32::new(0);
@@ -104,7 +104,7 @@ impl SealedExe {
 }
 
 /// A sealed memfd copy of the file at `path`, named `name`; allocates nothing, so that the
-/// helper thread can make it (see [`Ahead`]).
+/// helper thread can make it (see [`Source::make`]).
 fn copy_sealed(path: &CStr, name: &CStr) -> nix::Result<OwnedFd> {
     let flags = MFdFlags::MFD_CLOEXEC | MFdFlags::MFD_ALLOW_SEALING;
     // MFD_EXEC (Linux 6.3) keeps the copy executable under vm.memfd_noexec=1 and avoids the
@@ -124,17 +124,28 @@ fn copy_sealed(path: &CStr, name: &CStr) -> nix::Result<OwnedFd> {
     Ok(memfd)
 }
 
-fn c_path(p: &Path) -> std::io::Result<CString> {
-    CString::new(p.as_os_str().as_bytes()).map_err(std::io::Error::other)
-}
-
-/// The copy of one runtime that the helper thread ([`crate::prime`]) makes while sifter does
-/// its other work, so that the 0.14 ms copy is off the way to the runtime's start; the spawn
-/// for the same runtime path takes it (waiting if it is not done yet).
+/// A runtime binary to copy: its path, and its file name for the memfd.
 #[derive(Debug)]
-pub(crate) struct Ahead {
+pub(crate) struct Source {
     path: CString,
     name: CString,
+}
+
+impl Source {
+    fn of(runtime: &Path) -> std::io::Result<Source> {
+        let c = |p: &std::ffi::OsStr| CString::new(p.as_bytes()).map_err(std::io::Error::other);
+        let name = runtime
+            .file_name()
+            .ok_or_else(|| std::io::Error::other("no file name"))?;
+        Ok(Source {
+            path: c(runtime.as_os_str())?,
+            name: c(name)?,
+        })
+    }
+
+    fn copy(&self) -> nix::Result<OwnedFd> {
+        copy_sealed(&self.path, &self.name)
+    }
 }
 
 /// Where the copy made ahead goes, and the signal that it is there.
@@ -145,31 +156,30 @@ enum Slot {
     Ready(Option<OwnedFd>),
 }
 
-static AHEAD: OnceLock<Ahead> = OnceLock::new();
+/// The copy that the helper thread ([`crate::prime`]) makes while sifter does its other work,
+/// so that the 0.14 ms copy is off the way to the runtime's start; the spawn for the same
+/// runtime path takes it (waiting if it is not done yet).
+static AHEAD: OnceLock<Source> = OnceLock::new();
 static SLOT: Mutex<Slot> = Mutex::new(Slot::Empty);
 static READY: Condvar = Condvar::new();
 
 /// Plans the copy of `runtime` ahead, when it is a runtime that takes one; at most once per
-/// process. The caller hands the result to a thread that calls [`Ahead::make`], or calls
-/// [`Ahead::cancel`] when it cannot.
-pub(crate) fn ahead_for(runtime: &Path) -> Option<&'static Ahead> {
+/// process. The caller hands the result to a thread that calls [`Source::make`], or calls
+/// [`Source::cancel`] when it cannot.
+pub(crate) fn ahead_for(runtime: &Path) -> Option<&'static Source> {
     if !Flavor::of(runtime).takes_sealed_copy() || AHEAD.get().is_some() {
         return None;
     }
-    let name = c_path(Path::new(runtime.file_name()?)).ok()?;
-    let ahead = Ahead {
-        path: c_path(runtime).ok()?,
-        name,
-    };
-    AHEAD.set(ahead).ok()?;
+    AHEAD.set(Source::of(runtime).ok()?).ok()?;
     *lock() = Slot::Pending;
     AHEAD.get()
 }
 
-impl Ahead {
+/// The copy planned ahead ([`AHEAD`]), from the helper thread's side.
+impl Source {
     /// Makes the copy and hands it over; allocates nothing (the helper thread's rule).
     pub(crate) fn make(&self) {
-        let copy = copy_sealed(&self.path, &self.name).ok();
+        let copy = self.copy().ok();
         let mut slot = lock();
         if matches!(*slot, Slot::Pending) {
             *slot = Slot::Ready(copy);

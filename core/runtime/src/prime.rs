@@ -26,7 +26,7 @@
 //! Starting a bare pthread takes `unsafe` (see [`start`]).
 #![allow(unsafe_code)]
 
-use crate::exe::Ahead;
+use crate::exe::Source;
 use nix::fcntl::{OFlag, open};
 use nix::sys::signal::{SigSet, SigmaskHow, pthread_sigmask};
 use nix::sys::stat::Mode;
@@ -42,7 +42,7 @@ const THREAD_FILES: [&str; 2] = ["tasks", "cgroup.threads"];
 /// thread reads it without allocating or freeing (see [`start`]).
 struct Plan {
     /// The runtime's sealed copy to make first ([`crate::exe`]), if it takes one.
-    copy: Option<&'static Ahead>,
+    copy: Option<&'static Source>,
     /// The candidate files to move the thread by.
     files: Vec<CString>,
 }
